@@ -1,0 +1,41 @@
+# Two commands on a fresh clone: `make crawl SOURCE=abc` and `make test`.
+# Each creates .venv and installs the pinned dependencies on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SOURCE ?=
+START_URLS ?=
+ARCHIVE_URI ?= ./archive
+PYTEST_ARGS ?=
+
+.PHONY: crawl crawl-all test extract clean-venv help
+
+help:
+	@echo "make crawl SOURCE=abc [START_URLS='URL ...'] [ARCHIVE_URI=./archive|s3://bucket/prefix]"
+	@echo "make crawl-all        crawl every source in crawler/sources/"
+	@echo "make test             run the test suite (starts its own servers)"
+
+$(VENV)/.runtime: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $@
+
+crawl: $(VENV)/.runtime
+	@test -n "$(SOURCE)" || { echo "make crawl: SOURCE is required, e.g. make crawl SOURCE=abc" >&2; exit 2; }
+	ARCHIVE_URI="$(ARCHIVE_URI)" START_URLS="$(START_URLS)" $(PY) -m crawler.run "$(SOURCE)"
+
+crawl-all: $(VENV)/.runtime
+	ARCHIVE_URI="$(ARCHIVE_URI)" $(PY) -m crawler.run --all
+
+# pytest exits 5 when it collected no tests: for CI that is a failure, not a pass.
+test: $(VENV)/.dev
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
+
+clean-venv:
+	rm -rf $(VENV)

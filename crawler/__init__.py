@@ -1,0 +1,1 @@
+"""The Scrapy project: settings, the news spider, and the sources it crawls."""

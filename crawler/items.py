@@ -1,0 +1,24 @@
+"""What the spider hands to the item pipelines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass
+class FetchedPage:
+    """One article candidate as fetched: the raw material of extraction.
+
+    Every article request ends as exactly one FetchedPage, also when the fetch
+    failed (`error` set, `html` None), so the pipelines can account for it.
+    """
+    source: str
+    url: str
+    fetched_at: datetime
+    http_status: int | None = None
+    html: str | None = None
+    content_type: str | None = None
+    error: str | None = None          # reason code when nothing usable was received
+    error_detail: str | None = None
+    discovered_from: str | None = None

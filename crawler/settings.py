@@ -1,0 +1,49 @@
+"""Scrapy settings of the news archive.
+
+The flow of every page is the pipeline order below:
+spider (discover, fetch) -> extract -> validate -> dedup -> write.
+"""
+
+BOT_NAME = "news-archive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- What to crawl and where to write (set by `python -m crawler.run`) -------
+NEWS_SOURCE = ""          # key of crawler/sources/<key>.toml
+NEWS_START_URLS = []      # replaces the source's entry points for one run
+NEWS_RUN_ID = ""          # unique per run; names the files the run writes
+ARCHIVE_URI = None        # None: $ARCHIVE_URI, else ./archive (pipelines/storage.py)
+ARCHIVE_MAX_BUFFERED_ROWS = 10_000
+
+ITEM_PIPELINES = {
+    "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedup.DedupPipeline": 300,
+    "pipelines.writer.ParquetArchiveWriter": 400,
+}
+
+# --- Politeness -------------------------------------------------------------
+# The user agent names the project and where to reach its operators.
+CONTACT_URL = "https://github.com/news-archive/news-archive#contact"
+USER_AGENT = f"news-archive/0.1 (+{CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0      # overridden per source (politeness.download_delay)
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024   # no article page is larger; bigger is an error page or a bomb
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False   # no listening ports on a cron host
+
+LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformatter.NewsLogFormatter"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"

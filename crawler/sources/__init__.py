@@ -1,0 +1,82 @@
+"""Sources as data: one TOML file per source in this directory.
+
+A source names its entry points (feeds, sitemaps, robots.txt, pages), the
+domains the crawler may fetch from, the timezone of times printed without one,
+politeness and per-source cleanup rules. Adding a wire service means adding a
+file here, not code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SOURCES_DIR = Path(__file__).parent
+
+
+class SourceError(ValueError):
+    """A source key or source file that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    name: str
+    entry_points: tuple[str, ...]
+    allowed_domains: tuple[str, ...]
+    timezone: str = "UTC"
+    download_delay: float = 1.0
+    stop_lines: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_entry_points(self, urls: list[str]) -> "Source":
+        """The same source crawled from other entry points (a mirror, a staging copy,
+        one feed): the allowed domains follow the hosts of those URLs."""
+        for url in urls:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise SourceError(f"START_URLS: {url!r} is not an http(s) URL")
+        hosts = tuple(dict.fromkeys(urlsplit(u).hostname for u in urls))
+        return Source(self.key, self.name, tuple(urls), hosts, self.timezone,
+                      self.download_delay, self.stop_lines)
+
+
+def available_sources() -> list[str]:
+    return sorted(p.stem for p in SOURCES_DIR.glob("*.toml"))
+
+
+def load_source(key: str) -> Source:
+    path = SOURCES_DIR / f"{key}.toml"
+    if not key or not key.replace("_", "").replace("-", "").isalnum() or not path.is_file():
+        known = ", ".join(available_sources()) or "none"
+        raise SourceError(f"SOURCE={key!r}: no such source (known: {known}); "
+                          f"add crawler/sources/{key or '<key>'}.toml to configure one")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SourceError(f"{path}: invalid TOML: {exc}") from exc
+    try:
+        source = Source(
+            key=key,
+            name=data["name"],
+            entry_points=tuple(data["entry_points"]),
+            allowed_domains=tuple(data["allowed_domains"]),
+            timezone=data.get("timezone", "UTC"),
+            download_delay=float(data.get("politeness", {}).get("download_delay", 1.0)),
+            stop_lines=tuple(data.get("cleanup", {}).get("stop_lines", [])),
+        )
+    except KeyError as exc:
+        raise SourceError(f"{path}: missing required key {exc.args[0]!r}") from exc
+    try:
+        source.tzinfo
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SourceError(f"{path}: unknown timezone {source.timezone!r}") from exc
+    if not source.entry_points:
+        raise SourceError(f"{path}: entry_points is empty")
+    return source

@@ -1,0 +1,1 @@
+"""Spiders. One generic spider crawls every source; sources differ by data only."""

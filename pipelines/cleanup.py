@@ -1,0 +1,175 @@
+"""Body cleanup: small pure functions over the paragraphs trafilatura returns.
+
+trafilatura keeps the main column of a page; on wire-service sites that column
+still carries things that are not the article: the headline printed again above
+the text, rows of share / app-store links ("FacebookApple App StoreGoogle
+Play"), the printed date, a photo credit glued to the wire dateline
+("State Department photo/ Public Domain(MOSCOW) -- ..."), a copyright line,
+"follow us" prompts and lists of related headlines. Each function below removes
+one of these kinds, by its shape rather than by one site's wording, and the
+ones that carry information (dateline, credit, rights) return it so it becomes
+a field of its own. `clean_paragraphs` applies them in order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from pipelines.dates import looks_like_date_line
+
+# Names that make up share bars and app-store rows. A paragraph made of nothing
+# but these (in any order, glued or separated) is navigation, not text.
+SHARE_TOKENS = (
+    "apple app store", "google play", "app store", "facebook", "twitter", "instagram",
+    "linkedin", "whatsapp", "pinterest", "reddit", "youtube", "tiktok", "telegram",
+    "threads", "bluesky", "flipboard", "e-mail", "email", "print", "copy link",
+    "share this", "share", "tweet", "x", "sms", "messenger", "comments", "comment",
+)
+_SHARE_RE = re.compile(
+    "|".join(re.escape(t) for t in sorted(SHARE_TOKENS, key=len, reverse=True)), re.I)
+
+_RIGHTS_RE = re.compile(r"^\s*(?:copyright\b|©|\(c\)\s*\d{4})|all rights reserved", re.I)
+# Short prompts to follow the publisher elsewhere.
+_FOLLOW_RE = re.compile(
+    r"^\s*(?:follow us\b|follow (?:@\w+|[\w .]{1,30}) on\b|connect with us\b|"
+    r"like us on facebook\b|download (?:the|our) (?:free )?app\b|"
+    r"sign up for (?:our|the) [\w ]*newsletter\b|subscribe to our [\w ]*newsletter\b)", re.I)
+# Headings that open a list of other stories at the end of an article.
+_RELATED_HEADING_RE = re.compile(
+    r"^\s*(?:related(?: (?:stories|articles|coverage|content|news|headlines))?|"
+    r"more (?:from|on|in|headlines|stories|[\w ]{1,30} news)\b.*|read (?:more|next|also)|"
+    r"top (?:stories|headlines)|you (?:may|might) also like|recommended(?: for you)?|"
+    r"latest (?:news|headlines|stories))\s*:?\s*$", re.I)
+
+# Wire datelines: "(MOSCOW) --", "(SOCHI, Russia) --" (ABC Radio style) and
+# "WASHINGTON (AP) —", "LONDON, May 14 (Reuters) -" (agency style). The place
+# starts with an upper-case word; an optional ", Region" may follow.
+_PLACE = r"[A-Z][A-Z.'’\- ]*[A-Z.](?:,\s*[A-Z][\w.'’\- ]*?)?"
+_DASH = r"(?:--|—|–|-)"
+_PAREN_DATELINE_RE = re.compile(rf"\((?P<place>{_PLACE})\)\s*{_DASH}\s*")
+_AGENCY_DATELINE_RE = re.compile(
+    rf"^(?P<place>{_PLACE})(?:,\s*\w+\.? \d{{1,2}})?\s*\((?P<agency>[A-Za-z][\w .&-]{{0,30}})\)\s*{_DASH}\s*")
+# A dateline sits at the very start; a longer prefix is text, not a credit.
+MAX_CREDIT_PREFIX = 120
+
+# Related-headline lines are short; a real closing paragraph is longer.
+MAX_RELATED_LINE = 140
+
+
+@dataclass
+class CleanBody:
+    paragraphs: list[str]
+    dateline: str | None = None
+    rights: str | None = None
+    image_credit: str | None = None
+    removed: list[str] = field(default_factory=list)
+
+
+def normalize_text(text: str) -> str:
+    """Unicode NFC, non-breaking and repeated spaces folded, ends trimmed."""
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+    return re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+
+
+def _key(text: str) -> str:
+    """Comparison key: case, punctuation and spacing do not matter."""
+    return re.sub(r"\W+", " ", text.casefold()).strip()
+
+
+def is_share_row(paragraph: str) -> bool:
+    """True for a row made only of share/app-store link names."""
+    if len(paragraph) > 120 or not _SHARE_RE.search(paragraph):
+        return False
+    rest = _SHARE_RE.sub(" ", paragraph)
+    return not re.search(r"\w", rest)
+
+
+def is_follow_prompt(paragraph: str) -> bool:
+    return len(paragraph) <= 100 and bool(_FOLLOW_RE.match(paragraph))
+
+
+def is_rights_line(paragraph: str) -> bool:
+    return len(paragraph) <= 200 and bool(_RIGHTS_RE.search(paragraph))
+
+
+def strip_leading_repeats(paragraphs: list[str], title: str | None,
+                          description: str | None = None) -> list[str]:
+    """Drop what precedes the text at the top: the headline (often printed two or
+    three times), the deck, the printed date and share rows."""
+    repeats = {_key(t) for t in (title, description) if t}
+    start = 0
+    while start < len(paragraphs):
+        para = paragraphs[start]
+        if _key(para) in repeats or looks_like_date_line(para) or is_share_row(para):
+            start += 1
+            continue
+        break
+    return paragraphs[start:]
+
+
+def strip_related_block(paragraphs: list[str]) -> list[str]:
+    """Cut a trailing "More World News" / "Related" heading and the short
+    headline lines after it."""
+    for i, para in enumerate(paragraphs):
+        if i == 0 or not _RELATED_HEADING_RE.match(para):
+            continue
+        tail = paragraphs[i + 1:]
+        if all(len(line) <= MAX_RELATED_LINE for line in tail):
+            return paragraphs[:i]
+    return paragraphs
+
+
+def split_dateline(paragraph: str) -> tuple[str | None, str | None, str]:
+    """Split the first paragraph into (credit, dateline place, text).
+
+    The credit is whatever is glued before a bracketed dateline, as on pages
+    where the photo caption runs into the text: "Getty Images(MOSCOW) -- ...".
+    """
+    match = _AGENCY_DATELINE_RE.match(paragraph)
+    if match:
+        return None, match.group("place").strip(), paragraph[match.end():]
+    match = _PAREN_DATELINE_RE.search(paragraph, 0, MAX_CREDIT_PREFIX + 60)
+    if match and match.start() <= MAX_CREDIT_PREFIX:
+        prefix = paragraph[:match.start()].strip()
+        # A prefix ending a sentence is text; a credit never does.
+        if prefix and prefix[-1] in ".!?\"”":
+            return None, None, paragraph
+        return prefix or None, match.group("place").strip(), paragraph[match.end():]
+    return None, None, paragraph
+
+
+def clean_paragraphs(paragraphs: list[str], *, title: str | None,
+                     description: str | None = None, image_credit: str | None = None,
+                     stop_lines: tuple[str, ...] = ()) -> CleanBody:
+    """Apply every cleanup rule, in order, and collect the fields they free."""
+    paras = [p for p in (normalize_text(p) for p in paragraphs) if p]
+    result = CleanBody(paragraphs=[], image_credit=image_credit)
+    stops = {_key(s) for s in stop_lines}
+    kept: list[str] = []
+    for para in paras:
+        if _key(para) in stops:
+            result.removed.append(para)
+            break
+        if is_rights_line(para):
+            result.rights = result.rights or para
+        elif is_share_row(para) or is_follow_prompt(para):
+            pass
+        elif image_credit and _key(para) == _key(image_credit):
+            pass
+        else:
+            kept.append(para)
+            continue
+        result.removed.append(para)
+    kept = strip_leading_repeats(kept, title, description)
+    kept = strip_related_block(kept)
+    if kept:
+        credit, place, first = split_dateline(kept[0])
+        result.dateline = place
+        result.image_credit = result.image_credit or credit
+        kept[0] = first.strip()
+        if not kept[0]:
+            kept.pop(0)
+    result.paragraphs = kept
+    return result

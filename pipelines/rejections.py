@@ -1,0 +1,48 @@
+"""Rejections are data: a page that does not become an article is recorded with
+its reason, so every fetched page is accounted for."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from scrapy.exceptions import DropItem
+from w3lib.html import remove_tags, replace_entities
+
+from pipelines.cleanup import normalize_text
+from schemas import SCHEMA_VERSION
+
+EXCERPT_CHARS = 300
+
+
+class PageRejected(DropItem):
+    """Dropped because the page is not an archivable article; `reason` is
+    machine-readable (http_404, not_article, too_short, invalid_record, ...)."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def excerpt(item: Any) -> str | None:
+    """A short piece of the page's text, to tell what was rejected."""
+    text = getattr(item, "html", None) or (item.get("body") if isinstance(item, dict) else None)
+    if not text:
+        return None
+    return normalize_text(replace_entities(remove_tags(text[:20_000])))[:EXCERPT_CHARS] or None
+
+
+def rejection_row(item: Any, reason: str, detail: str) -> dict[str, Any]:
+    def field(name: str) -> Any:
+        return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
+    return {
+        "source": field("source"),
+        "url": field("url"),
+        "reason": reason,
+        "detail": detail,
+        "http_status": field("http_status"),
+        "fetched_at": field("fetched_at") or datetime.now(timezone.utc),
+        "excerpt": excerpt(item),
+        "schema_version": SCHEMA_VERSION,
+    }

@@ -1,0 +1,161 @@
+"""The archive location: a local directory or an S3-compatible bucket, one code path.
+
+``ARCHIVE_URI`` is either a path (the embedded default, ``./archive``) or
+``s3://bucket/prefix``. For S3 the standard AWS configuration applies:
+credentials from the default chain (environment, shared files, instance
+profile), ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL`` for S3-compatible
+stores, ``AWS_REGION`` / ``AWS_DEFAULT_REGION``. boto3 resolves all of that once
+here, checks the bucket before the crawl starts, and hands the same
+credentials and endpoint to pyarrow's S3 filesystem (pyarrow does not read
+``AWS_ENDPOINT_URL`` reliably, apache/arrow#49643).
+
+Publishing is atomic: a reader sees a file complete or not at all. Locally a
+file is written under a dot-name (ignored by pyarrow, DuckDB globs and Spark)
+and renamed; on S3 an object exists only once its upload completed.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+from pyarrow import fs as pafs
+
+DEFAULT_ARCHIVE_URI = "./archive"
+
+
+class ArchiveError(RuntimeError):
+    """The archive cannot be used; the message names it and says what to do."""
+
+
+@dataclass
+class Archive:
+    uri: str
+    filesystem: pafs.FileSystem
+    root: str              # path inside `filesystem`: absolute local path or "bucket/prefix"
+    endpoint: str | None = None
+
+    @property
+    def is_s3(self) -> bool:
+        return self.uri.startswith("s3://")
+
+    def path(self, *parts: str) -> str:
+        return posixpath.join(self.root, *parts)
+
+    def publish(self, relpath: str, data: bytes | pa.Buffer) -> str:
+        """Write `data` at `relpath` so that it appears complete or not at all."""
+        final = self.path(relpath)
+        try:
+            if self.is_s3:
+                with self.filesystem.open_output_stream(final) as out:
+                    out.write(data)
+            else:
+                directory, name = posixpath.split(final)
+                self.filesystem.create_dir(directory, recursive=True)
+                temp = posixpath.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.tmp")
+                with open(temp, "wb") as out:
+                    out.write(memoryview(data))
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(temp, final)
+        except OSError as exc:
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot write {relpath}: {exc}") from exc
+        return final
+
+    def exists(self, relpath: str) -> bool:
+        info = self.filesystem.get_file_info(self.path(relpath))
+        return info.type != pafs.FileType.NotFound
+
+    def read_columns(self, relpath: str, columns: list[str]) -> pa.Table | None:
+        """Read only `columns` of the Parquet dataset under `relpath` (Hive
+        partitions), or None when there is none yet."""
+        if not self.exists(relpath):
+            return None
+        dataset = pads.dataset(self.path(relpath), filesystem=self.filesystem,
+                               format="parquet", partitioning="hive")
+        return dataset.to_table(columns=columns)
+
+
+def open_archive(uri: str | None = None, environ: Mapping[str, str] | None = None) -> Archive:
+    """Resolve ARCHIVE_URI and check it can be used, or raise ArchiveError."""
+    environ = os.environ if environ is None else environ
+    uri = (uri or environ.get("ARCHIVE_URI") or DEFAULT_ARCHIVE_URI).strip()
+    scheme = urlsplit(uri).scheme
+    if scheme == "s3":
+        return _open_s3(uri, environ)
+    if scheme in ("", "file"):
+        return _open_local(uri)
+    raise ArchiveError(f"ARCHIVE_URI {uri}: unsupported scheme {scheme!r}; "
+                       "use a local path or s3://bucket/prefix")
+
+
+def _open_local(uri: str) -> Archive:
+    root = Path(urlsplit(uri).path if uri.startswith("file:") else uri).expanduser().resolve()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ArchiveError(f"ARCHIVE_URI {uri}: cannot create directory {root}: "
+                           f"{exc.strerror}") from exc
+    if not os.access(root, os.W_OK):
+        raise ArchiveError(f"ARCHIVE_URI {uri}: directory {root} is not writable")
+    return Archive(uri=uri, filesystem=pafs.LocalFileSystem(), root=root.as_posix())
+
+
+def _open_s3(uri: str, environ: Mapping[str, str]) -> Archive:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    parts = urlsplit(uri)
+    bucket, prefix = parts.netloc, parts.path.strip("/")
+    if not bucket:
+        raise ArchiveError(f"ARCHIVE_URI {uri}: no bucket name; use s3://bucket/prefix")
+    endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL") or None
+    where = endpoint or "AWS S3"
+    session = boto3.Session()
+    region = session.region_name or "us-east-1"
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise ArchiveError(f"ARCHIVE_URI {uri}: no AWS credentials found; set "
+                           "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or configure a profile")
+    frozen = credentials.get_frozen_credentials()
+    client = session.client(
+        "s3", endpoint_url=endpoint, region_name=region,
+        config=Config(retries={"max_attempts": 2, "mode": "standard"},
+                      connect_timeout=5, read_timeout=15))
+    try:
+        client.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=1)
+    except NoCredentialsError as exc:
+        raise ArchiveError(f"ARCHIVE_URI {uri}: no AWS credentials found") from exc
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("NoSuchBucket", "404"):
+            message = f"bucket {bucket!r} does not exist at {where}; create it first"
+        elif code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken",
+                      "ExpiredToken", "AuthorizationHeaderMalformed"):
+            message = f"credentials rejected by {where} ({code}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        elif code in ("AccessDenied", "403"):
+            message = f"access denied to bucket {bucket!r} at {where}; check the credentials' permissions"
+        else:
+            message = f"{where} answered {code or 'an error'} for bucket {bucket!r}"
+        raise ArchiveError(f"ARCHIVE_URI {uri}: {message}") from None
+    except BotoCoreError as exc:
+        raise ArchiveError(f"ARCHIVE_URI {uri}: cannot reach {where}: "
+                           f"{type(exc).__name__}") from None
+    endpoint_parts = urlsplit(endpoint) if endpoint else None
+    filesystem = pafs.S3FileSystem(
+        access_key=frozen.access_key, secret_key=frozen.secret_key, session_token=frozen.token,
+        region=region,
+        endpoint_override=endpoint_parts.netloc if endpoint_parts else None,
+        scheme=endpoint_parts.scheme if endpoint_parts else "https",
+        connect_timeout=5, request_timeout=60,
+    )
+    return Archive(uri=uri, filesystem=filesystem, root=posixpath.join(bucket, prefix).rstrip("/"),
+                   endpoint=endpoint)
