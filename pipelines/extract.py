@@ -42,6 +42,7 @@ from pipelines.metadata import (
     extract_language,
     extract_modified_at,
     extract_published_at,
+    extract_rights,
     extract_title,
 )
 from schemas import SCHEMA_VERSION
@@ -113,7 +114,7 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         or _trafilatura_date(document.date, fetched_at),
         "modified_at": extract_modified_at(tree, context.default_tz, now=fetched_at),
         "dateline": cleaned.dateline,
-        "rights": cleaned.rights,
+        "rights": cleaned.rights or extract_rights(tree),
         "image_credit": cleaned.image_credit,
         "language": extract_language(tree) or document.language,
         "description": description,

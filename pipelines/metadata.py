@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
-from pipelines.cleanup import normalize_text
+from pipelines.cleanup import is_rights_line, normalize_text
 from pipelines.dates import find_visible_date, parse_datetime
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting",
@@ -247,4 +247,21 @@ def extract_image_credit(tree: lxml_html.HtmlElement) -> str | None:
             text = normalize_text(el.text_content())
             if 0 < len(text) <= 200:
                 return text
+    return None
+
+
+def extract_rights(tree: lxml_html.HtmlElement) -> str | None:
+    """The page's copyright line when the article text does not carry it:
+    JSON-LD copyrightNotice, meta copyright / dc.rights, then a short
+    copyright line anywhere in the page (usually the footer)."""
+    value = _json_ld_value(json_ld_articles(tree), "copyrightNotice") \
+        or meta_content(tree, "copyright", "dc.rights", "dcterms.rights")
+    if isinstance(value, str) and value.strip():
+        return normalize_text(value)
+    for el in tree.xpath("//body//*[self::p or self::div or self::span or self::small]"):
+        if len(el) > 3:
+            continue
+        text = normalize_text(el.text_content())
+        if is_rights_line(text):
+            return text
     return None

@@ -1,0 +1,126 @@
+"""Extraction of the fixture site's pages: exact clean text and exact fields."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pipelines.extract import PageContext, Rejected, extract_article
+from tests.fixture_site import FIXTURE_SITE
+
+BASE = "http://news.example"
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def extract_fixture(path: str) -> dict:
+    html = (FIXTURE_SITE / path).read_bytes().replace(b"{base}", BASE.encode())
+    context = PageContext(url=f"{BASE}/{path}", source="abc", default_tz=NEW_YORK,
+                          fetched_at=datetime(2026, 11, 28, 6, 0, tzinfo=timezone.utc))
+    return extract_article(html, context)
+
+
+SOCHI_BODY = "\n\n".join([
+    "The top diplomats of the two countries met for three hours at a Black Sea residence on "
+    "Tuesday, the first such meeting in more than a year, and said afterwards that they would "
+    "keep talking.",
+    "Both ministers described the talks as frank. Neither announced an agreement, but aides "
+    "said a working group on consular staffing would meet again in June.",
+    '"We have disagreements, and we said so plainly," the visiting minister told reporters. '
+    '"But we also found three or four places where we can make progress."',
+    "The meeting had been postponed twice. A planned stop in the capital was dropped on Monday "
+    "so the delegation could brief allies in Brussels first.",
+    "Analysts cautioned that similar meetings in the past had produced warm words and little "
+    "else, pointing to the collapse of a 2017 agreement on embassy property.",
+    "The two sides are expected to meet again on the margins of a summit in Japan next month.",
+])
+
+
+def test_sample_like_page_keeps_only_the_article_in_the_body():
+    record = extract_fixture("world-news/envoys-meet-in-sochi.html")
+    assert record["body"] == SOCHI_BODY
+    assert record["title"] == "Envoys meet in Sochi as both sides signal a thaw after long freeze"
+    assert record["dateline"] == "SOCHI, Russia"
+    assert record["image_credit"] == "State Department photo/ Public Domain"
+    assert record["rights"] == "Copyright © 2019, ABC Radio. All rights reserved."
+    # "May 14, 2019 12:58 PM" printed without zone: New York time (EDT) -> UTC.
+    assert record["published_at"] == datetime(2019, 5, 14, 16, 58, tzinfo=timezone.utc)
+    assert record["authors"] == []
+    assert record["language"] == "en"
+    assert record["canonical_url"] == f"{BASE}/world-news/envoys-meet-in-sochi.html"
+
+
+def test_json_ld_page_gives_people_as_authors_and_times_to_the_minute():
+    record = extract_fixture("politics-news/senate-passes-stopgap-budget.html")
+    assert record["title"] == "Senate passes stopgap budget hours before deadline"
+    assert record["authors"] == ["Stephanie Ebbs", "Ben Gittleson"]
+    assert record["published_at"] == datetime(2019, 5, 15, 13, 30, tzinfo=timezone.utc)
+    assert record["modified_at"] == datetime(2019, 5, 15, 15, 5, tzinfo=timezone.utc)
+    assert record["dateline"] == "WASHINGTON"
+    assert record["image_credit"] == "Chip Somodevilla/Getty Images"
+    assert record["rights"] == "Copyright © 2019, ABC Radio. All rights reserved."
+    assert record["body"].startswith("The Senate voted 71 to 28 late Wednesday")
+    assert record["body"].endswith("a White House spokesperson said the president would sign it.")
+    assert "Related" not in record["body"] and "House delays vote" not in record["body"]
+    assert record["body"].count("\n\n") == 3
+
+
+def test_meta_tag_page_drops_share_row_repeated_title_and_follow_prompt():
+    record = extract_fixture("national-news/storm-knocks-out-power.html")
+    assert record["title"] == "Storm knocks out power to 200,000 homes across three states"
+    assert record["authors"] == ["Morgan Winsor"]
+    assert record["published_at"] == datetime(2019, 5, 16, 14, 5, tzinfo=timezone.utc)
+    assert record["dateline"] == "NEW YORK"
+    assert record["image_credit"] == "iStock/Thinkstock"
+    assert record["rights"] == "Copyright © 2019, ABC Audio. All rights reserved."
+    assert record["body"].startswith("A line of severe thunderstorms swept across the Ohio Valley")
+    assert record["body"].endswith("Schools in more than a dozen districts canceled classes for the day.")
+    for junk in ("Share", "Tweet", "Follow us", "Copyright", "200,000 homes across three states\n"):
+        assert junk not in record["body"]
+
+
+def test_article_id_ignores_tracking_parameters_of_the_canonical_url():
+    record = extract_fixture("national-news/storm-knocks-out-power.html")
+    from pipelines.ids import article_id
+    assert record["article_id"] == article_id(f"{BASE}/national-news/storm-knocks-out-power.html")
+
+
+def test_record_carries_versions_and_body_hash():
+    import hashlib
+    record = extract_fixture("world-news/envoys-meet-in-sochi.html")
+    assert record["content_sha256"] == hashlib.sha256(SOCHI_BODY.encode()).hexdigest()
+    assert record["schema_version"] == 1
+    assert record["extractor_version"].startswith("pipelines-")
+
+
+def test_non_article_page_is_rejected_with_reason():
+    with pytest.raises(Rejected) as info:
+        extract_fixture("about.html")
+    assert info.value.reason == "too_short"
+
+
+@pytest.mark.parametrize("page", [b"", b"   ", b"<html></html>"])
+def test_empty_pages_are_rejected_not_crashed(page):
+    with pytest.raises(Rejected):
+        extract_article(page, PageContext(url=f"{BASE}/empty"))
+
+
+def test_cli_prints_one_json_object_per_input_in_order(tmp_path: Path):
+    sochi = tmp_path / "sochi.html.gz"
+    sochi.write_bytes(gzip.compress((FIXTURE_SITE / "world-news/envoys-meet-in-sochi.html").read_bytes()))
+    about = tmp_path / "about.html"
+    about.write_bytes((FIXTURE_SITE / "about.html").read_bytes())
+    result = subprocess.run([sys.executable, "-m", "pipelines.extract", str(sochi), str(about)],
+                            capture_output=True, text=True, check=True)
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 2
+    assert lines[0]["title"] == "Envoys meet in Sochi as both sides signal a thaw after long freeze"
+    assert lines[0]["body"] == SOCHI_BODY
+    assert lines[0]["published_at"] is not None
+    assert lines[1]["rejected"] == "too_short"
