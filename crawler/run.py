@@ -53,6 +53,12 @@ class RunSummary:
             return EXIT_PARTIAL
         return EXIT_OK
 
+    def nothing_fetched_reason(self) -> str:
+        failed = self.count("discovery/entry_points_failed")
+        if self.count("downloader/response_count") == 0 or failed == self.count("discovery/entry_points"):
+            return f"nothing could be fetched: all {failed} entry points failed (see the log above)"
+        return "no article candidates found: the entry points list no articles"
+
     def report(self) -> str:
         rejected = ", ".join(f"{k}={v}" for k, v in self.rejections.items()) or "none"
         return (f"run {self.run_id} source={self.source}: "
@@ -70,7 +76,7 @@ def crawl(source_keys: list[str], start_urls: list[str], archive_uri: str | None
     settings = get_project_settings()
     settings.setdict(overrides or {}, priority="cmdline")
     runs = []
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     for key in source_keys:
         run_id = new_run_id()
         run_settings = settings.copy()
@@ -86,7 +92,10 @@ def crawl(source_keys: list[str], start_urls: list[str], archive_uri: str | None
     for key, run_id, crawler in runs:
         summary = RunSummary(key, run_id, crawler.stats.get_stats())
         print(summary.report(), file=sys.stderr)
-        status = max(status, summary.exit_status())
+        run_status = summary.exit_status()
+        if run_status == EXIT_NOTHING_FETCHED:
+            print(f"error: {summary.nothing_fetched_reason()}", file=sys.stderr)
+        status = max(status, run_status)
     return status
 
 

@@ -60,11 +60,15 @@ class Archive:
                 directory, name = posixpath.split(final)
                 self.filesystem.create_dir(directory, recursive=True)
                 temp = posixpath.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.tmp")
-                with open(temp, "wb") as out:
-                    out.write(memoryview(data))
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temp, final)
+                try:
+                    with open(temp, "wb") as out:
+                        out.write(memoryview(data))
+                        out.flush()
+                        os.fsync(out.fileno())
+                    os.replace(temp, final)
+                finally:
+                    if os.path.exists(temp):
+                        os.unlink(temp)
         except OSError as exc:
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot write {relpath}: {exc}") from exc
         return final

@@ -57,6 +57,7 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.source.entry_points:
+            self.crawler.stats.inc_value("discovery/entry_points")
             yield self._entry_point_request(url, discovered_from=None)
 
     def _entry_point_request(self, url: str, discovered_from: str | None) -> scrapy.Request:

@@ -1,0 +1,53 @@
+"""Shared fixtures: the fixture news site and a real S3 server, both on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_site import FIXTURE_SITE, FixtureSite
+from tests.s3_server import S3TestServer
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Crawl the fixture site as fast as it answers: politeness is for real sites.
+FAST_CRAWL = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "RETRY_TIMES=0"]
+
+
+@pytest.fixture(scope="session")
+def site():
+    with FixtureSite(FIXTURE_SITE) as fixture:
+        yield fixture
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    server = S3TestServer(tmp_path_factory.mktemp("seaweedfs")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server) -> str:
+    return s3_server.create_bucket(f"news-{secrets.token_hex(4)}")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a crawl: ours, minus any AWS settings of the machine."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and k not in ("ARCHIVE_URI", "START_URLS")}
+    env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    env.update(extra)
+    return env
+
+
+def run_crawl(source: str, *, env: dict[str, str], args: list[str] = FAST_CRAWL,
+              timeout: float = 120) -> subprocess.CompletedProcess:
+    """What `make crawl SOURCE=… START_URLS=… ARCHIVE_URI=…` runs, as a subprocess."""
+    return subprocess.run([sys.executable, "-m", "crawler.run", source, *args],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)

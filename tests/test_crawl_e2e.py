@@ -1,0 +1,130 @@
+"""End to end: `make crawl` over the fixture site, read back as downstream teams do,
+into a local directory and into a real S3 server."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from tests.archive_readers import (
+    duckdb_connection,
+    duckdb_glob,
+    file_metadata,
+    list_files,
+    read_dataset,
+)
+from tests.conftest import clean_env, run_crawl
+from tests.fixture_site import FIXTURE_SITE, FixtureSite
+from tests.test_extract import SOCHI_BODY
+
+UTC = timezone.utc
+EXPECTED = {
+    "Envoys meet in Sochi as both sides signal a thaw after long freeze": {
+        "published_at": datetime(2019, 5, 14, 16, 58, tzinfo=UTC), "authors": [],
+        "dateline": "SOCHI, Russia", "rights": "Copyright © 2019, ABC Radio. All rights reserved.",
+        "image_credit": "State Department photo/ Public Domain", "date": "2019-05-14"},
+    "Senate passes stopgap budget hours before deadline": {
+        "published_at": datetime(2019, 5, 15, 13, 30, tzinfo=UTC),
+        "authors": ["Stephanie Ebbs", "Ben Gittleson"], "dateline": "WASHINGTON",
+        "rights": "Copyright © 2019, ABC Radio. All rights reserved.",
+        "image_credit": "Chip Somodevilla/Getty Images", "date": "2019-05-15"},
+    "Storm knocks out power to 200,000 homes across three states": {
+        "published_at": datetime(2019, 5, 16, 14, 5, tzinfo=UTC), "authors": ["Morgan Winsor"],
+        "dateline": "NEW YORK", "rights": "Copyright © 2019, ABC Audio. All rights reserved.",
+        "image_credit": "iStock/Thinkstock", "date": "2019-05-16"},
+}
+EXPECTED_REJECTIONS = {"/world-news/withdrawn-story.html": "http_404",
+                       "/private/internal-memo.html": "robots_disallowed",
+                       "/about.html": "too_short"}
+
+
+@pytest.fixture
+def fresh_site():
+    with FixtureSite(FIXTURE_SITE) as fixture:
+        yield fixture
+
+
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
+def archive(request, tmp_path):
+    """(ARCHIVE_URI, environment) of an empty archive of each kind."""
+    if request.param == "local":
+        return str(tmp_path / "archive"), clean_env()
+    server = request.getfixturevalue("s3_server")
+    bucket = request.getfixturevalue("s3_bucket")
+    return f"s3://{bucket}/news", clean_env(**server.env)
+
+
+def crawl(site, archive_uri, env):
+    start_urls = " ".join(site.url(p) for p in ("robots.txt", "feed.rss", "atom.xml"))
+    return run_crawl("abc", env={**env, "ARCHIVE_URI": archive_uri, "START_URLS": start_urls})
+
+
+def test_crawl_archives_clean_articles_and_rejections(fresh_site, archive):
+    archive_uri, env = archive
+    result = crawl(fresh_site, archive_uri, env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "articles written=3 " in result.stderr
+
+    articles = read_dataset(archive_uri, "articles", env).to_pylist()
+    assert sorted(a["title"] for a in articles) == sorted(EXPECTED)
+    for article in articles:
+        expected = EXPECTED[article["title"]]
+        for field, value in expected.items():
+            assert article[field] == value, (article["title"], field)
+        assert article["source"] == "abc"
+        assert article["http_status"] == 200
+        assert "\n\n" in article["body"] and "Copyright" not in article["body"]
+    sochi = next(a for a in articles if a["title"].startswith("Envoys"))
+    assert sochi["body"] == SOCHI_BODY
+    assert sochi["url"] == fresh_site.url("world-news/envoys-meet-in-sochi.html")
+
+    rejects = read_dataset(archive_uri, "rejects", env).to_pylist()
+    base = fresh_site.base_url
+    assert {r["url"][len(base):]: r["reason"] for r in rejects} == EXPECTED_REJECTIONS
+    # robots.txt was obeyed: the disallowed page was listed but never requested.
+    assert "/private/internal-memo.html" not in fresh_site.requests
+
+
+def test_files_are_partitioned_compressed_and_carry_the_schema_version(fresh_site, archive):
+    archive_uri, env = archive
+    assert crawl(fresh_site, archive_uri, env).returncode == 0
+    files = list_files(archive_uri, "articles", env)
+    assert [f.rsplit("/", 1)[0] for f in files] == [
+        "articles/source=abc/date=2019-05-14", "articles/source=abc/date=2019-05-15",
+        "articles/source=abc/date=2019-05-16"]
+    for relpath in files:
+        metadata = file_metadata(archive_uri, relpath, env)
+        assert metadata[b"schema_version"] == b"1"
+    # No temporary or partial files visible to readers.
+    assert all(f.endswith(".parquet") and "/." not in f for f in files)
+
+
+def test_duckdb_reads_the_dataset_with_hive_partitions(fresh_site, archive):
+    archive_uri, env = archive
+    assert crawl(fresh_site, archive_uri, env).returncode == 0
+    con = duckdb_connection(archive_uri, env)
+    rows = con.execute(
+        "SELECT title, strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d %H:%M'), source, CAST(date AS VARCHAR) "
+        f"FROM read_parquet('{duckdb_glob(archive_uri, 'articles')}', hive_partitioning = true) "
+        "ORDER BY published_at").fetchall()
+    assert rows == [
+        ("Envoys meet in Sochi as both sides signal a thaw after long freeze",
+         "2019-05-14 16:58", "abc", "2019-05-14"),
+        ("Senate passes stopgap budget hours before deadline", "2019-05-15 13:30", "abc",
+         "2019-05-15"),
+        ("Storm knocks out power to 200,000 homes across three states", "2019-05-16 14:05",
+         "abc", "2019-05-16"),
+    ]
+
+
+def test_second_run_over_unchanged_site_writes_nothing(fresh_site, archive):
+    archive_uri, env = archive
+    assert crawl(fresh_site, archive_uri, env).returncode == 0
+    files_before = list_files(archive_uri, "articles", env) + list_files(archive_uri, "rejects", env)
+    second = crawl(fresh_site, archive_uri, env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "articles written=0 unchanged=3 " in second.stderr
+    files_after = list_files(archive_uri, "articles", env) + list_files(archive_uri, "rejects", env)
+    assert files_after == files_before
+    assert read_dataset(archive_uri, "articles", env).num_rows == 3

@@ -1,0 +1,83 @@
+"""The archive location and atomic, partitioned, buffered Parquet writing."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.storage import ArchiveError, open_archive
+from pipelines.writer import ParquetDatasetWriter
+from schemas import REJECTION_SCHEMA
+
+
+def rejection(url: str, day: int) -> dict:
+    return {"source": "abc", "url": url, "reason": "too_short", "detail": "3 words",
+            "http_status": 200, "fetched_at": datetime(2026, 11, day, 6, tzinfo=timezone.utc),
+            "excerpt": "x", "schema_version": 1}
+
+
+def writer(archive, max_rows=100) -> ParquetDatasetWriter:
+    return ParquetDatasetWriter(archive, "rejects", REJECTION_SCHEMA, "abc", "RUN",
+                                lambda row: row["fetched_at"], max_buffered_rows=max_rows)
+
+
+def all_files(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, _, files in os.walk(root) for f in files)
+
+
+def test_default_archive_is_a_local_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    archive = open_archive(None, environ={})
+    assert archive.root == str(tmp_path / "archive")
+    assert (tmp_path / "archive").is_dir()
+
+
+def test_unsupported_scheme_is_named():
+    with pytest.raises(ArchiveError, match=r"ARCHIVE_URI gs://x: unsupported scheme 'gs'"):
+        open_archive("gs://x", environ={})
+
+
+def test_rows_are_written_per_date_partition_only_when_flushed(tmp_path):
+    archive = open_archive(str(tmp_path), environ={})
+    w = writer(archive)
+    w.add(rejection("http://a/1", 27))
+    w.add(rejection("http://a/2", 28))
+    w.add(rejection("http://a/3", 28))
+    assert all_files(tmp_path) == []
+    w.flush()
+    assert all_files(tmp_path) == ["rejects/source=abc/date=2026-11-27/RUN-00001.parquet",
+                                   "rejects/source=abc/date=2026-11-28/RUN-00002.parquet"]
+    table = pq.read_table(tmp_path / "rejects/source=abc/date=2026-11-28/RUN-00002.parquet")
+    assert table.column("url").to_pylist() == ["http://a/2", "http://a/3"]
+    assert table.schema.metadata[b"schema_version"] == b"1"
+    assert w.rows_written == 3
+
+
+def test_buffer_is_flushed_when_full(tmp_path):
+    archive = open_archive(str(tmp_path), environ={})
+    w = writer(archive, max_rows=2)
+    for i in range(5):
+        w.add(rejection(f"http://a/{i}", 28))
+    assert w.rows_written == 4 and len(w.files_written) == 2
+    w.flush()
+    assert w.rows_written == 5
+
+
+def test_failed_publish_leaves_no_visible_file_and_keeps_the_rows(tmp_path, monkeypatch):
+    archive = open_archive(str(tmp_path), environ={})
+    w = writer(archive)
+    w.add(rejection("http://a/1", 28))
+
+    def failing_replace(src, dst):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(ArchiveError, match="cannot write rejects/source=abc/date=2026-11-28"):
+        w.flush()
+    assert all_files(tmp_path) == []
+    monkeypatch.undo()
+    w.flush()
+    assert w.rows_written == 1
