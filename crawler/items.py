@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -22,3 +22,8 @@ class FetchedPage:
     error: str | None = None          # reason code when nothing usable was received
     error_detail: str | None = None
     discovered_from: str | None = None
+    # What the feed or sitemap said of the article, used where the page says less.
+    listed_title: str | None = None
+    listed_published_at: datetime | None = None
+    listed_modified_at: datetime | None = None
+    listed_keywords: list[str] = field(default_factory=list)

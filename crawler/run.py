@@ -11,30 +11,42 @@ the run did and exits with a status cron can act on.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from crawler.spiders.news import NewsSpider
 from crawler.sources import SourceError, available_sources, load_source
-from pipelines.storage import ArchiveError, open_archive
+from crawler.lock import LockHeld, RunLock
+from pipelines.storage import Archive, ArchiveError, open_archive
 from pipelines.writer import new_run_id
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1            # some pages or entry points failed; the rest is archived
 EXIT_USAGE = 2              # bad input: unknown source, bad START_URLS
 EXIT_ARCHIVE = 3            # the archive cannot be used
-EXIT_NOTHING_FETCHED = 4    # no entry point answered, or no article candidate was found
+EXIT_NOTHING_FETCHED = 4    # no entry point answered, or they listed no article at all
+EXIT_LOCKED = 5             # another run of the source holds its lock
+
+EXIT_REASONS = {EXIT_OK: "success", EXIT_PARTIAL: "partial failure", EXIT_USAGE: "bad input",
+                EXIT_ARCHIVE: "archive unusable", EXIT_NOTHING_FETCHED: "nothing fetched",
+                EXIT_LOCKED: "locked"}
 
 
 @dataclass
 class RunSummary:
+    """What one run did, from the crawl's stats: the report line, the exit
+    status and the manifest."""
     source: str
     run_id: str
     stats: dict
+    entry_points: list[dict] = field(default_factory=list)
 
     def count(self, key: str) -> int:
         return int(self.stats.get(key, 0) or 0)
@@ -44,10 +56,25 @@ class RunSummary:
         return {k.split("/", 1)[1]: v for k, v in sorted(self.stats.items())
                 if k.startswith("rejected/")}
 
+    @property
+    def listed(self) -> int:
+        """Articles the entry points listed, new or already known."""
+        return (self.count("discovery/article_candidates") + self.count("discovery/skipped_known")
+                + self.count("discovery/skipped_too_old") + self.count("discovery/entry_points/page"))
+
+    @property
+    def versions_written(self) -> int:
+        return self.count("archive/versions_written")
+
+    @property
+    def new_articles_written(self) -> int:
+        return self.count("archive/articles_written") - self.versions_written
+
     def exit_status(self) -> int:
+        # Healthy quiet runs (304s, only known articles listed) are successes; a run
+        # whose entry points all failed or list nothing at all needs a person.
         if self.count("downloader/response_count") == 0 or (
-                self.count("discovery/article_candidates") == 0
-                and self.count("discovery/entry_points/page") == 0):
+                self.listed == 0 and self.count("discovery/not_modified") == 0):
             return EXIT_NOTHING_FETCHED
         if self.count("log_count/ERROR") or self.count("discovery/entry_points_failed"):
             return EXIT_PARTIAL
@@ -63,40 +90,109 @@ class RunSummary:
         rejected = ", ".join(f"{k}={v}" for k, v in self.rejections.items()) or "none"
         return (f"run {self.run_id} source={self.source}: "
                 f"pages fetched={self.count('downloader/response_count')} "
+                f"not modified={self.count('discovery/not_modified')} "
                 f"article candidates={self.count('discovery/article_candidates')} "
-                f"articles written={self.count('archive/articles_written')} "
+                f"known skipped={self.count('discovery/skipped_known')} "
+                f"articles written={self.new_articles_written} "
+                f"versions written={self.versions_written} "
                 f"unchanged={self.count('archive/unchanged')} "
                 f"rejected={sum(self.rejections.values())} ({rejected}) "
                 f"errors={self.count('log_count/ERROR')} "
                 f"files={self.count('archive/articles_files') + self.count('archive/rejects_files')}")
 
+    def manifest(self, archive_uri: str, exit_status: int, **extra: Any) -> dict[str, Any]:
+        def when(key: str) -> str | None:
+            value = self.stats.get(key)
+            return value.isoformat() if isinstance(value, datetime) else None
+        return {
+            "run_id": self.run_id, "source": self.source, "archive_uri": archive_uri,
+            "started_at": when("start_time"), "finished_at": when("finish_time"),
+            "finish_reason": self.stats.get("finish_reason"),
+            "entry_points": self.entry_points,
+            "pages_fetched": self.count("downloader/response_count"),
+            "not_modified": self.count("discovery/not_modified"),
+            "article_candidates": self.count("discovery/article_candidates"),
+            "skipped_known": self.count("discovery/skipped_known"),
+            "skipped_too_old": self.count("discovery/skipped_too_old"),
+            "articles_written": self.new_articles_written,
+            "versions_written": self.versions_written,
+            "unchanged": self.count("archive/unchanged"),
+            "rejections": self.rejections,
+            "errors": self.count("log_count/ERROR"),
+            "files_written": self.count("archive/articles_files") + self.count("archive/rejects_files"),
+            "exit_status": exit_status, "exit_reason": EXIT_REASONS[exit_status],
+            **extra,
+        }
 
-def crawl(source_keys: list[str], start_urls: list[str], archive_uri: str | None,
+
+@dataclass
+class Run:
+    source: str
+    run_id: str
+    crawler: Crawler
+    lock: RunLock
+
+
+def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
           overrides: dict[str, str] | None = None) -> int:
     settings = get_project_settings()
     settings.setdict(overrides or {}, priority="cmdline")
-    runs = []
+    status = EXIT_OK
+    runs: list[Run] = []
     process = CrawlerProcess(settings)
     for key in source_keys:
         run_id = new_run_id()
+        lock = RunLock(archive, key, run_id)
+        try:
+            lock.acquire()
+        except LockHeld as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = max(status, EXIT_LOCKED)
+            continue
+        if lock.recovered_from:
+            print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
+                  f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
         run_settings = settings.copy()
         run_settings.setdict({"NEWS_SOURCE": key, "NEWS_START_URLS": start_urls,
-                              "NEWS_RUN_ID": run_id, "ARCHIVE_URI": archive_uri},
+                              "NEWS_RUN_ID": run_id, "ARCHIVE_URI": archive.uri},
                              priority="cmdline")
         # The first crawler installs the reactor, as CrawlerProcess.create_crawler does.
         crawler = Crawler(NewsSpider, run_settings, init_reactor=not runs)
         process.crawl(crawler)
-        runs.append((key, run_id, crawler))
-    process.start()
-    status = EXIT_OK
-    for key, run_id, crawler in runs:
-        summary = RunSummary(key, run_id, crawler.stats.get_stats())
-        print(summary.report(), file=sys.stderr)
-        run_status = summary.exit_status()
-        if run_status == EXIT_NOTHING_FETCHED:
-            print(f"error: {summary.nothing_fetched_reason()}", file=sys.stderr)
-        status = max(status, run_status)
+        runs.append(Run(key, run_id, crawler, lock))
+    try:
+        if runs:
+            process.start()
+        for run in runs:
+            status = max(status, finish(run, archive))
+    finally:
+        for run in runs:
+            run.lock.release()
     return status
+
+
+def finish(run: Run, archive: Archive) -> int:
+    """Report the run, write its manifest, and commit its state if it was clean."""
+    spider = run.crawler.spider
+    summary = RunSummary(run.source, run.run_id, run.crawler.stats.get_stats(),
+                         spider.entry_points_report if spider else [])
+    print(summary.report(), file=sys.stderr)
+    run_status = summary.exit_status()
+    if run_status == EXIT_NOTHING_FETCHED:
+        print(f"error: {summary.nothing_fetched_reason()}", file=sys.stderr)
+    try:
+        if run_status == EXIT_OK and spider and spider.state:
+            spider.state.save()
+        recovered = run.lock.recovered_from
+        manifest = summary.manifest(
+            archive.uri, run_status,
+            lock_recovered_from=recovered.run_id if recovered else None)
+        archive.publish(f"_runs/{run.source}/{run.run_id}.json",
+                        json.dumps(manifest, indent=1, default=str).encode())
+    except ArchiveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ARCHIVE
+    return run_status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ARCHIVE
-    return crawl(keys, start_urls, archive.uri, overrides)
+    return crawl(keys, start_urls, archive, overrides)
 
 
 if __name__ == "__main__":

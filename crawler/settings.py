@@ -11,6 +11,7 @@ NEWSPIDER_MODULE = "crawler.spiders"
 # --- What to crawl and where to write (set by `python -m crawler.run`) -------
 NEWS_SOURCE = ""          # key of crawler/sources/<key>.toml
 NEWS_START_URLS = []      # replaces the source's entry points for one run
+NEWS_MAX_AGE_DAYS = None  # overrides the source's discovery.max_age_days
 NEWS_RUN_ID = ""          # unique per run; names the files the run writes
 ARCHIVE_URI = None        # None: $ARCHIVE_URI, else ./archive (pipelines/storage.py)
 ARCHIVE_MAX_BUFFERED_ROWS = 10_000

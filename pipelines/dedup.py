@@ -1,7 +1,9 @@
-"""Deduplication: an article already in the archive with the same content is
-not written again. The archive itself is the ledger: at start, the run reads
-only the `article_id` and `content_sha256` columns of the source's partition
-(never the bodies)."""
+"""Deduplication and versions, against the archive itself (the ledger).
+
+An article already archived with the same content is not written again. An
+article archived with a different content is a correction: it is written as a
+new row, same `article_id`, `version` + 1; earlier rows stay.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +11,12 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from pipelines.storage import Archive, open_archive
+from pipelines.ledger import Ledger
+from pipelines.storage import Archive
 
 
 class AlreadyArchived(DropItem):
-    """Same article, same content as a row already archived (not a rejection)."""
-
-
-def load_ledger(archive: Archive, source: str) -> set[tuple[str, str]]:
-    table = archive.read_columns(f"articles/source={source}", ["article_id", "content_sha256"])
-    if table is None:
-        return set()
-    return set(zip(table.column("article_id").to_pylist(),
-                   table.column("content_sha256").to_pylist()))
+    """Same article, same content as its latest archived version (not a rejection)."""
 
 
 def load_rejection_ledger(archive: Archive, source: str) -> set[tuple[str, str]]:
@@ -33,25 +28,38 @@ def load_rejection_ledger(archive: Archive, source: str) -> set[tuple[str, str]]
     return set(zip(table.column("url").to_pylist(), table.column("reason").to_pylist()))
 
 
+def assign_version(record: dict[str, Any], ledger: Ledger) -> dict[str, Any] | None:
+    """The record to write (with its version), or None when it changes nothing."""
+    latest = ledger.latest(record["article_id"])
+    if latest is None:
+        record["version"] = 1
+    elif latest.content_sha256 == record["content_sha256"]:
+        return None
+    else:
+        record["version"] = latest.version + 1
+        # A correction is dated: by the page, else by its listing, else when we saw it.
+        record["modified_at"] = (record["modified_at"] or record.get("listed_modified_at")
+                                 or record["fetched_at"])
+    ledger.remember(record)
+    return record
+
+
 class DedupPipeline:
-    def __init__(self, archive_uri: str | None, source: str, stats):
-        self.archive_uri = archive_uri
-        self.source = source
+    def __init__(self, ledger: Ledger, state, stats):
+        self.ledger = ledger
+        self.state = state
         self.stats = stats
-        self.seen: set[tuple[str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler) -> "DedupPipeline":
-        return cls(crawler.settings.get("ARCHIVE_URI"), crawler.spider.source.key, crawler.stats)
-
-    def open_spider(self) -> None:
-        self.seen = load_ledger(open_archive(self.archive_uri), self.source)
-        self.stats.set_value("archive/ledger_rows", len(self.seen))
+        return cls(crawler.spider.ledger, crawler.spider.state, crawler.stats)
 
     def process_item(self, record: dict[str, Any]) -> dict[str, Any]:
-        key = (record["article_id"], record["content_sha256"])
-        if key in self.seen:
+        if assign_version(record, self.ledger) is None:
             self.stats.inc_value("archive/unchanged")
+            if record.get("listed_modified_at") and self.state:
+                self.state.listed_unchanged(record["url"], record["listed_modified_at"])
             raise AlreadyArchived(f"already archived: {record['url']}")
-        self.seen.add(key)
+        if record["version"] > 1:
+            self.stats.inc_value("archive/versions_written")
         return record

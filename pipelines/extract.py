@@ -184,6 +184,18 @@ class ExtractPipeline:
                               fetched_at=page.fetched_at, default_tz=self.default_tz,
                               stop_lines=self.stop_lines)
         try:
-            return extract_article(page.html or "", context)
+            record = extract_article(page.html or "", context)
         except Rejected as exc:
             raise PageRejected(exc.reason, exc.detail) from exc
+        return with_listing_hints(record, page)
+
+
+def with_listing_hints(record: dict[str, Any], page: FetchedPage) -> dict[str, Any]:
+    """Fill what the page did not say from what its feed or sitemap said, and
+    start the article at version 1 (the dedup stage numbers later versions)."""
+    record["title"] = record["title"] or page.listed_title
+    record["published_at"] = record["published_at"] or page.listed_published_at
+    record["listed_modified_at"] = page.listed_modified_at
+    record["keywords"] = list(page.listed_keywords)
+    record["version"] = 1
+    return record

@@ -21,7 +21,7 @@ import posixpath
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -41,6 +41,7 @@ class Archive:
     filesystem: pafs.FileSystem
     root: str              # path inside `filesystem`: absolute local path or "bucket/prefix"
     endpoint: str | None = None
+    s3_client: Any = None  # boto3 client, for what pyarrow's filesystem cannot do
 
     @property
     def is_s3(self) -> bool:
@@ -72,6 +73,51 @@ class Archive:
         except OSError as exc:
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot write {relpath}: {exc}") from exc
         return final
+
+    def create_exclusive(self, relpath: str, data: bytes) -> bool:
+        """Create `relpath` only if it does not exist: True if created, False if
+        it already existed. Atomic locally (O_EXCL) and on S3 (If-None-Match: *)."""
+        final = self.path(relpath)
+        try:
+            if self.is_s3:
+                bucket, _, key = final.partition("/")
+                self.s3_client.put_object(Bucket=bucket, Key=key, Body=data, IfNoneMatch="*")
+                return True
+            self.filesystem.create_dir(posixpath.dirname(final), recursive=True)
+            fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot create {relpath}: {exc}") from exc
+        except Exception as exc:  # botocore ClientError
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                return False
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot create {relpath}: "
+                               f"{code or type(exc).__name__}") from None
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        return True
+
+    def read_bytes(self, relpath: str) -> bytes | None:
+        """The whole object at `relpath`, or None when there is none."""
+        try:
+            with self.filesystem.open_input_stream(self.path(relpath)) as stream:
+                return stream.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            if "NoSuchKey" in str(exc) or "does not exist" in str(exc):
+                return None
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: {exc}") from exc
+
+    def delete(self, relpath: str) -> None:
+        try:
+            self.filesystem.delete_file(self.path(relpath))
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot delete {relpath}: {exc}") from exc
 
     def exists(self, relpath: str) -> bool:
         info = self.filesystem.get_file_info(self.path(relpath))
@@ -162,4 +208,4 @@ def _open_s3(uri: str, environ: Mapping[str, str]) -> Archive:
         connect_timeout=5, request_timeout=60,
     )
     return Archive(uri=uri, filesystem=filesystem, root=posixpath.join(bucket, prefix).rstrip("/"),
-                   endpoint=endpoint)
+                   endpoint=endpoint, s3_client=client)

@@ -1,6 +1,6 @@
 """Versioned Parquet schemas of the archive (the contract with downstream teams)."""
 
-from schemas.article_v1 import (
+from schemas.article import (
     ARTICLE_SCHEMA,
     REJECTION_SCHEMA,
     SCHEMA_VERSION,

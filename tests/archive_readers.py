@@ -35,6 +35,13 @@ def list_files(archive_uri: str, dataset: str, env: dict[str, str]) -> list[str]
                   if info.type == pafs.FileType.File)
 
 
+def read_json(archive_uri: str, relpath: str, env: dict[str, str]) -> dict:
+    import json
+    filesystem, root = filesystem_and_root(archive_uri, env)
+    with filesystem.open_input_stream(f"{root}/{relpath}") as handle:
+        return json.loads(handle.read())
+
+
 def file_metadata(archive_uri: str, relpath: str, env: dict[str, str]) -> dict[bytes, bytes]:
     filesystem, root = filesystem_and_root(archive_uri, env)
     with filesystem.open_input_file(f"{root}/{relpath}") as handle:

@@ -37,6 +37,16 @@ def s3_bucket(s3_server) -> str:
     return s3_server.create_bucket(f"news-{secrets.token_hex(4)}")
 
 
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
+def archive(request, tmp_path):
+    """(ARCHIVE_URI, environment) of an empty archive of each kind."""
+    if request.param == "local":
+        return str(tmp_path / "archive"), clean_env()
+    server = request.getfixturevalue("s3_server")
+    bucket = request.getfixturevalue("s3_bucket")
+    return f"s3://{bucket}/news", clean_env(**server.env)
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment of a crawl: ours, minus any AWS settings of the machine."""
     env = {k: v for k, v in os.environ.items()

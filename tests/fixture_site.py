@@ -2,15 +2,20 @@
 
 Files under a site directory are served as they are, with `{base}` replaced by
 the server's own URL (so feeds and sitemaps carry absolute links to it).
-Missing files answer 404. Every request path is logged in `requests`, so tests
-can assert what the crawler fetched (and what it did not).
+Missing files answer 404. Like a real web server it sends ETag and
+Last-Modified and answers conditional GETs with 304. Every request is logged in
+`requests` (paths) and `responses` (path, status), so tests can assert what the
+crawler fetched, and what it did not.
 """
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import shutil
 import threading
+import time
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,28 +27,52 @@ CONTENT_TYPES = {".rss": "application/rss+xml", ".xml": "application/xml",
 
 
 class FixtureSite:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, delay: float = 0.0):
         self.root = root
+        self.delay = delay  # seconds before each answer: a slow site keeps a run going
         self.requests: list[str] = []
+        self.responses: list[tuple[str, int]] = []
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 path = urlsplit(self.path).path
                 site.requests.append(path)
+                time.sleep(site.delay)
                 file = (site.root / path.lstrip("/")).resolve()
                 if path.endswith("/"):
                     file = file / "index.html"
                 if not file.is_file() or site.root.resolve() not in file.parents:
+                    site.responses.append((path, 404))
                     self.send_error(404, "Not Found")
                     return
                 body = file.read_bytes().replace(b"{base}", site.base_url.encode())
+                etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                mtime = int(file.stat().st_mtime)
+                if self._not_modified(etag, mtime):
+                    site.responses.append((path, 304))
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                site.responses.append((path, 200))
                 content_type = CONTENT_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]
                 self.send_response(200)
+                self.send_header("ETag", etag)
+                self.send_header("Last-Modified", formatdate(mtime, usegmt=True))
                 self.send_header("Content-Type", content_type or "application/octet-stream")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _not_modified(self, etag: str, mtime: int) -> bool:
+                if self.headers.get("If-None-Match"):
+                    return self.headers["If-None-Match"] == etag
+                since = self.headers.get("If-Modified-Since")
+                try:
+                    return bool(since) and mtime <= parsedate_to_datetime(since).timestamp()
+                except (TypeError, ValueError):
+                    return False
 
             def log_message(self, *args) -> None:
                 pass
@@ -51,6 +80,10 @@ class FixtureSite:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def fetched(self, status: int = 200) -> list[str]:
+        """Paths answered with `status`, in order."""
+        return [path for path, code in self.responses if code == status]
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -72,7 +105,6 @@ def copy_fixture_site(destination: Path) -> Path:
 
 if __name__ == "__main__":
     import sys
-    import time
     with FixtureSite(FIXTURE_SITE) as fixture:
         print(fixture.base_url, flush=True)
         try:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipelines.extract import PageContext, Rejected, extract_article
+from schemas import SCHEMA_VERSION
 from tests.fixture_site import FIXTURE_SITE
 
 BASE = "http://news.example"
@@ -95,7 +96,7 @@ def test_record_carries_versions_and_body_hash():
     import hashlib
     record = extract_fixture("world-news/envoys-meet-in-sochi.html")
     assert record["content_sha256"] == hashlib.sha256(SOCHI_BODY.encode()).hexdigest()
-    assert record["schema_version"] == 1
+    assert record["schema_version"] == SCHEMA_VERSION
     assert record["extractor_version"].startswith("pipelines-")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.storage import ArchiveError, open_archive
 from pipelines.writer import ParquetDatasetWriter
-from schemas import REJECTION_SCHEMA
+from schemas import REJECTION_SCHEMA, SCHEMA_VERSION
 
 
 def rejection(url: str, day: int) -> dict:
@@ -53,7 +53,7 @@ def test_rows_are_written_per_date_partition_only_when_flushed(tmp_path):
                                    "rejects/source=abc/date=2026-11-28/RUN-00002.parquet"]
     table = pq.read_table(tmp_path / "rejects/source=abc/date=2026-11-28/RUN-00002.parquet")
     assert table.column("url").to_pylist() == ["http://a/2", "http://a/3"]
-    assert table.schema.metadata[b"schema_version"] == b"1"
+    assert table.schema.metadata[b"schema_version"] == str(SCHEMA_VERSION).encode()
     assert w.rows_written == 3
 
 

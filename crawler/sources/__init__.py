@@ -8,8 +8,9 @@ file here, not code.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +31,8 @@ class Source:
     timezone: str = "UTC"
     download_delay: float = 1.0
     stop_lines: tuple[str, ...] = field(default_factory=tuple)
+    article_patterns: tuple[str, ...] = field(default_factory=tuple)
+    max_age_days: int | None = None
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -43,8 +46,7 @@ class Source:
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise SourceError(f"START_URLS: {url!r} is not an http(s) URL")
         hosts = tuple(dict.fromkeys(urlsplit(u).hostname for u in urls))
-        return Source(self.key, self.name, tuple(urls), hosts, self.timezone,
-                      self.download_delay, self.stop_lines)
+        return replace(self, entry_points=tuple(urls), allowed_domains=hosts)
 
 
 def available_sources() -> list[str]:
@@ -70,6 +72,8 @@ def load_source(key: str) -> Source:
             timezone=data.get("timezone", "UTC"),
             download_delay=float(data.get("politeness", {}).get("download_delay", 1.0)),
             stop_lines=tuple(data.get("cleanup", {}).get("stop_lines", [])),
+            article_patterns=tuple(data.get("discovery", {}).get("article_patterns", [])),
+            max_age_days=data.get("discovery", {}).get("max_age_days"),
         )
     except KeyError as exc:
         raise SourceError(f"{path}: missing required key {exc.args[0]!r}") from exc
@@ -79,4 +83,9 @@ def load_source(key: str) -> Source:
         raise SourceError(f"{path}: unknown timezone {source.timezone!r}") from exc
     if not source.entry_points:
         raise SourceError(f"{path}: entry_points is empty")
+    for pattern in source.article_patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise SourceError(f"{path}: article pattern {pattern!r} is not a valid regex: {exc}") from exc
     return source

@@ -1,8 +1,17 @@
-"""The news spider: from a source's entry points to fetched article pages."""
+"""The news spider: from a source's entry points to fetched article pages.
+
+Entry points (configured, or START_URLS) are fetched with conditional GET
+(the validators of the last clean run); a 304 means nothing to do. Whatever
+they list is followed: sitemaps from robots.txt and sitemap indexes, feeds
+announced by a home page, articles from feeds, sitemaps and listing pages.
+An article the archive already holds is not fetched again unless its listing
+says it changed since.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterator
 
 import scrapy
@@ -12,17 +21,47 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
 from crawler.discovery import (
+    Discovered,
     EntryKind,
     classify,
+    is_article_url,
+    is_site_root,
     links_from_feed,
+    links_from_json_feed,
+    links_from_page,
     links_from_robots,
     links_from_sitemap,
+    site_root,
 )
 from crawler.items import FetchedPage
 from crawler.sources import Source, load_source
+from pipelines.ledger import CrawlState, Ledger
+from pipelines.storage import open_archive
 
-# Refuse to gunzip sitemaps beyond this (gzip bombs); Scrapy's own limit for responses.
+# Refuse to gunzip sitemaps beyond this (gzip bombs).
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class EntryPointStatus:
+    """What happened to one entry point, for the run manifest."""
+    url: str
+    discovered_from: str | None = None
+    kind: str | None = None
+    http_status: int | None = None
+    not_modified: bool = False
+    links: int = 0
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class DiscoveryCounts:
+    skipped_known: int = 0
+    skipped_too_old: int = 0
+    entry_points: list[EntryPointStatus] = field(default_factory=list)
 
 
 class NewsSpider(scrapy.Spider):
@@ -31,10 +70,15 @@ class NewsSpider(scrapy.Spider):
 
     name = "news"
 
-    def __init__(self, source: Source, **kwargs: Any):
+    def __init__(self, source: Source, ledger: Ledger | None = None,
+                 state: CrawlState | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.source = source
         self.allowed_domains = list(source.allowed_domains)
+        self.ledger = ledger or Ledger()
+        self.state = state
+        self.discovery = DiscoveryCounts()
+        self._entry_point_status: dict[str, EntryPointStatus] = {}
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -51,62 +95,128 @@ class NewsSpider(scrapy.Spider):
         start_urls = settings.getlist("NEWS_START_URLS")
         if start_urls:
             source = source.with_entry_points(start_urls)
-        spider = cls(source, *args, **kwargs)
+        if settings.get("NEWS_MAX_AGE_DAYS"):
+            source = replace(source, max_age_days=settings.getint("NEWS_MAX_AGE_DAYS"))
+        archive = open_archive(settings.get("ARCHIVE_URI"))
+        ledger = Ledger.load(archive, source.key)
+        spider = cls(source, ledger, CrawlState(archive, source.key), *args, **kwargs)
         spider._set_crawler(crawler)
         return spider
 
+    @property
+    def entry_points_report(self) -> list[dict[str, Any]]:
+        return [status.as_dict() for status in self._entry_point_status.values()]
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        self.crawler.stats.set_value("archive/ledger_articles", len(self.ledger))
         for url in self.source.entry_points:
             self.crawler.stats.inc_value("discovery/entry_points")
             yield self._entry_point_request(url, discovered_from=None)
 
-    def _entry_point_request(self, url: str, discovered_from: str | None) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_entry_point, errback=self.entry_point_failed,
-                              meta={"entry_point": True, "discovered_from": discovered_from})
+    # --- entry points --------------------------------------------------------
 
-    def _article_request(self, url: str, discovered_from: str) -> scrapy.Request:
-        # handle_httpstatus_all: a 404 or 500 still reaches parse_article, so the
-        # page is recorded as a rejection with its status instead of vanishing.
-        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                              meta={"handle_httpstatus_all": True,
-                                    "discovered_from": discovered_from})
+    def _entry_point_request(self, url: str, discovered_from: str | None) -> scrapy.Request:
+        self._entry_point_status.setdefault(url, EntryPointStatus(url, discovered_from))
+        headers = self.state.request_headers(url) if self.state else {}
+        return scrapy.Request(url, headers=headers, callback=self.parse_entry_point,
+                              errback=self.entry_point_failed,
+                              meta={"entry_point": True, "discovered_from": discovered_from,
+                                    "handle_httpstatus_list": [304]})
 
     def parse_entry_point(self, response: Response) -> Iterator[Any]:
+        status = self._entry_point_status.setdefault(response.url, EntryPointStatus(response.url))
+        status.http_status = response.status
+        if response.status == 304:
+            status.not_modified = True
+            self.crawler.stats.inc_value("discovery/not_modified")
+            for child in self.state.children_of(response.request.url) if self.state else []:
+                yield self._entry_point_request(child, discovered_from=response.url)
+            return
+        if self.state:
+            self.state.update_validators(
+                response.request.url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
         body = response.body
         if gzip_magic_number(response):
             body = gunzip(body, max_size=MAX_SITEMAP_BYTES)
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
-        kind = classify(response.url, body, content_type)
+        kind = classify(response.url, body, _header(response, b"Content-Type") or "")
+        status.kind = kind.value
         self.crawler.stats.inc_value(f"discovery/entry_points/{kind.value}")
-        if kind is EntryKind.PAGE:
+        if kind is EntryKind.PAGE and not self._is_listing(response.url):
+            status.links = 1
             yield from self.parse_article(response)
             return
-        if kind is EntryKind.ROBOTS:
-            links = links_from_robots(response.url, response.text)
-        elif kind in (EntryKind.SITEMAP, EntryKind.SITEMAP_INDEX):
-            links = links_from_sitemap(response.url, body)
-        else:
-            links = links_from_feed(response.url, body)
+        links = self._links(kind, response, body)
+        if kind is EntryKind.PAGE and is_site_root(response.url):
+            links.append(Discovered(site_root(response.url) + "robots.txt", is_entry_point=True))
+        status.links = len(links)
+        if self.state:
+            self.state.remember_children(response.request.url,
+                                         [link.url for link in links if link.is_entry_point])
         if not links:
             self.logger.warning("entry point %s (%s) lists no links", response.url, kind.value)
         for link in links:
             if link.is_entry_point:
                 yield self._entry_point_request(link.url, discovered_from=response.url)
-            else:
+            elif self._wanted(link):
                 self.crawler.stats.inc_value("discovery/article_candidates")
-                yield self._article_request(link.url, discovered_from=response.url)
+                yield self._article_request(link, discovered_from=response.url)
+
+    def _links(self, kind: EntryKind, response: Response, body: bytes) -> list[Discovered]:
+        if kind is EntryKind.ROBOTS:
+            return links_from_robots(response.url, response.text)
+        if kind in (EntryKind.SITEMAP, EntryKind.SITEMAP_INDEX):
+            return links_from_sitemap(response.url, body)
+        if kind is EntryKind.JSON_FEED:
+            return links_from_json_feed(response.url, body)
+        if kind is EntryKind.FEED:
+            return links_from_feed(response.url, body)
+        return links_from_page(response.url, body, self.source.article_patterns)
+
+    def _is_listing(self, url: str) -> bool:
+        """An HTML entry point is a listing (home, section) unless it is an article
+        by the source's URL rules; without rules only the site root is a listing."""
+        if is_site_root(url):
+            return True
+        if not self.source.article_patterns:
+            return False
+        return not is_article_url(url, self.source.article_patterns)
 
     def entry_point_failed(self, failure: Failure) -> None:
+        url = failure.request.url
+        message = failure.getErrorMessage() or failure.type.__name__
+        self._entry_point_status.setdefault(url, EntryPointStatus(url)).error = message
         self.crawler.stats.inc_value("discovery/entry_points_failed")
-        self.logger.error("entry point %s failed: %s", failure.request.url,
-                          failure.getErrorMessage() or failure.type.__name__)
+        self.logger.error("entry point %s failed: %s", url, message)
+
+    # --- articles ------------------------------------------------------------
+
+    def _wanted(self, link: Discovered) -> bool:
+        """Skip what the archive holds unchanged, and what is older than the
+        source's maximum age."""
+        listed_at = link.published or link.lastmod
+        if self.source.max_age_days and listed_at is not None and \
+                listed_at < datetime.now(timezone.utc) - timedelta(days=self.source.max_age_days):
+            self.discovery.skipped_too_old += 1
+            self.crawler.stats.inc_value("discovery/skipped_too_old")
+            return False
+        unchanged_at = self.state.last_unchanged_listing(link.url) if self.state else None
+        if not self.ledger.needs_fetch(link.url, link.lastmod, unchanged_at):
+            self.discovery.skipped_known += 1
+            self.crawler.stats.inc_value("discovery/skipped_known")
+            return False
+        return True
+
+    def _article_request(self, link: Discovered, discovered_from: str) -> scrapy.Request:
+        # handle_httpstatus_all: a 404 or 500 still reaches parse_article, so the
+        # page is recorded as a rejection with its status instead of vanishing.
+        return scrapy.Request(link.url, callback=self.parse_article, errback=self.article_failed,
+                              meta={"handle_httpstatus_all": True, "listing": link,
+                                    "discovered_from": discovered_from})
 
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or None
-        page = FetchedPage(
-            source=self.source.key, url=response.url, fetched_at=datetime.now(timezone.utc),
-            http_status=response.status, content_type=content_type,
-            discovered_from=response.meta.get("discovered_from"))
+        content_type = _header(response, b"Content-Type")
+        page = self._page(response.request, response.url, http_status=response.status,
+                          content_type=content_type)
         if response.status != 200:
             page.error, page.error_detail = f"http_{response.status}", f"HTTP {response.status}"
         elif not isinstance(response, TextResponse):
@@ -121,8 +231,23 @@ class NewsSpider(scrapy.Spider):
             reason = "robots_disallowed" if "robots" in failure.getErrorMessage() else "not_fetched"
         else:
             reason = "fetch_error"
-        yield FetchedPage(
-            source=self.source.key, url=failure.request.url, fetched_at=datetime.now(timezone.utc),
-            error=reason,
-            error_detail=f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
-            discovered_from=failure.request.meta.get("discovered_from"))
+        page = self._page(failure.request, failure.request.url)
+        page.error = reason
+        page.error_detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
+        yield page
+
+    def _page(self, request: scrapy.Request, url: str, **fields: Any) -> FetchedPage:
+        listing: Discovered | None = request.meta.get("listing")
+        return FetchedPage(
+            source=self.source.key, url=url, fetched_at=datetime.now(timezone.utc),
+            discovered_from=request.meta.get("discovered_from"),
+            listed_title=listing.title if listing else None,
+            listed_published_at=listing.published if listing else None,
+            listed_modified_at=listing.lastmod if listing else None,
+            listed_keywords=list(listing.keywords) if listing else [],
+            **fields)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,4 +1,4 @@
-"""Article schema v1: the contract with downstream readers.
+"""The article schema: the contract with downstream readers.
 
 Every field is declared here once, with its type, nullability and a description
 that is also written into the Parquet file's field metadata, so a reader with
@@ -6,15 +6,23 @@ only the file in hand can learn what a column means. Parquet schemas are never
 inferred from the first record (a late ``None`` would change a column's type
 after the work is done): writers cast every batch to ``ARTICLE_SCHEMA``.
 
-Changes to this contract are additive only: a new version may add nullable
-fields, never rename, retype or remove one.
+Changes to this contract are additive only: a new version may add fields
+(nullable, or with a stated value for older rows), never rename, retype or
+remove one. Files of every version read together when the reader passes the
+current schema (pyarrow: ``ds.dataset(..., schema=ARTICLE_SCHEMA)``; DuckDB:
+``union_by_name = true``); a column an older file lacks reads as null.
+
+History:
+  v1  the first release.
+  v2  `version` (article versions: corrections are new rows), `listed_modified_at`
+      and `keywords` (what the feed or sitemap said of the article).
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TIMESTAMP_UTC = pa.timestamp("us", tz="UTC")
 
@@ -70,7 +78,18 @@ ARTICLE_FIELDS: list[tuple[str, pa.DataType, bool, str, str]] = [
     ("extractor_version", pa.string(), False,
      "Our extraction version and trafilatura's, so rows can be re-processed "
      "selectively.", "pipelines-1.0+trafilatura-2.3.1"),
-    ("schema_version", pa.int16(), False, "Version of this schema the row was written with.", "1"),
+    ("schema_version", pa.int16(), False, "Version of this schema the row was written with.", "2"),
+    # --- v2 ---
+    ("version", pa.int32(), False,
+     "1 for the first archived text of an article; each change of `body` seen later "
+     "adds a row with the same `article_id` and version + 1 (v1 files lack it: "
+     "read null as 1).", "1"),
+    ("listed_modified_at", TIMESTAMP_UTC, True,
+     "Last modification the feed or sitemap listed for the article when this "
+     "version was fetched (sitemap <lastmod>, feed <updated>); null when not listed.",
+     "2019-05-14 17:30:00+00:00"),
+    ("keywords", pa.list_(pa.string()), True,
+     "Keywords or categories the feed or news sitemap gave the article.", '["Russia", "diplomacy"]'),
 ]
 
 
@@ -99,7 +118,7 @@ REJECTION_FIELDS: list[tuple[str, pa.DataType, bool, str, str]] = [
     ("fetched_at", TIMESTAMP_UTC, False, "When the page was fetched or the fetch failed.",
      "2026-11-28 06:00:00+00:00"),
     ("excerpt", pa.string(), True, "First 300 characters of the page text.", "About us ..."),
-    ("schema_version", pa.int16(), False, "Schema version.", "1"),
+    ("schema_version", pa.int16(), False, "Schema version.", "2"),
 ]
 
 REJECTION_SCHEMA = pa.schema(

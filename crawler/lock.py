@@ -1,0 +1,135 @@
+"""One run per source at a time, for local and S3 archives alike.
+
+The lock is an object in the archive, ``_locks/<source>.lock``, created only
+if absent (O_EXCL locally, ``If-None-Match: *`` on S3), so two machines
+sharing a bucket exclude each other as two cron jobs on one machine do. It
+holds who took it and when, and a heartbeat the holder refreshes while it
+runs. A lock is stale, and is taken over, when its heartbeat is older than
+``stale_after`` or when its holder is a process of this host that no longer
+exists (a run killed with SIGKILL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from pipelines.storage import Archive
+
+HEARTBEAT_INTERVAL = timedelta(seconds=60)
+# A run refreshes its heartbeat every minute; ten silent minutes means it is gone.
+DEFAULT_STALE_AFTER = timedelta(minutes=10)
+
+
+class LockHeld(RuntimeError):
+    """Another run holds the lock; the message names it and since when."""
+
+
+@dataclass
+class LockInfo:
+    run_id: str
+    host: str
+    pid: int
+    since: datetime
+    heartbeat: datetime
+
+    def to_json(self) -> bytes:
+        return json.dumps({"run_id": self.run_id, "host": self.host, "pid": self.pid,
+                           "since": self.since.isoformat(),
+                           "heartbeat": self.heartbeat.isoformat()}).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "LockInfo | None":
+        try:
+            raw = json.loads(data)
+            return cls(raw["run_id"], raw["host"], int(raw["pid"]),
+                       datetime.fromisoformat(raw["since"]),
+                       datetime.fromisoformat(raw["heartbeat"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_stale(info: LockInfo | None, now: datetime, stale_after: timedelta,
+             host: str | None = None) -> bool:
+    """A lock nobody can be holding any more (or that cannot be read)."""
+    if info is None:
+        return True
+    if now - info.heartbeat > stale_after:
+        return True
+    return info.host == (host or socket.gethostname()) and not _process_exists(info.pid)
+
+
+class RunLock:
+    def __init__(self, archive: Archive, source: str, run_id: str,
+                 stale_after: timedelta = DEFAULT_STALE_AFTER):
+        self.archive = archive
+        self.relpath = f"_locks/{source}.lock"
+        self.source = source
+        self.run_id = run_id
+        self.stale_after = stale_after
+        self.recovered_from: LockInfo | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._info: LockInfo | None = None
+
+    def acquire(self) -> None:
+        now = datetime.now(timezone.utc)
+        self._info = LockInfo(self.run_id, socket.gethostname(), os.getpid(), now, now)
+        if self.archive.create_exclusive(self.relpath, self._info.to_json()):
+            return self._start_heartbeat()
+        held = self.archive.read_bytes(self.relpath)
+        holder = LockInfo.from_json(held) if held is not None else None
+        if held is not None and not is_stale(holder, now, self.stale_after):
+            raise LockHeld(
+                f"source {self.source!r} is locked by run {holder.run_id} "
+                f"(host {holder.host}, pid {holder.pid}) since {holder.since:%Y-%m-%d %H:%M:%S}Z, "
+                f"last heartbeat {holder.heartbeat:%H:%M:%S}Z; lock: {self.archive.uri}/{self.relpath}")
+        # Stale: the holder is gone. Remove its lock and race for a new one.
+        self.recovered_from = holder
+        self.archive.delete(self.relpath)
+        if not self.archive.create_exclusive(self.relpath, self._info.to_json()):
+            raise LockHeld(f"source {self.source!r}: another run took the stale lock "
+                           f"{self.archive.uri}/{self.relpath} first")
+        self._start_heartbeat()
+
+    def _start_heartbeat(self) -> None:
+        self._thread = threading.Thread(target=self._beat, name="run-lock-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_INTERVAL.total_seconds()):
+            self._info.heartbeat = datetime.now(timezone.utc)
+            try:
+                self.archive.publish(self.relpath, self._info.to_json())
+            except Exception:  # a missed beat is retried; staleness allows ten
+                pass
+
+    def release(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+        current = self.archive.read_bytes(self.relpath)
+        holder = LockInfo.from_json(current) if current else None
+        if holder and holder.run_id == self.run_id:
+            self.archive.delete(self.relpath)
+
+    def __enter__(self) -> "RunLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
