@@ -46,7 +46,7 @@ _RELATED_HEADING_RE = re.compile(
 # Wire datelines: "(MOSCOW) --", "(SOCHI, Russia) --" (ABC Radio style) and
 # "WASHINGTON (AP) —", "LONDON, May 14 (Reuters) -" (agency style). The place
 # starts with an upper-case word; an optional ", Region" may follow.
-_PLACE = r"[A-Z][A-Z.'’\- ]*[A-Z.](?:,\s*[A-Z][\w.'’\- ]*?)?"
+_PLACE = r"[A-Z][A-Z.'’\- ]*[A-Z.](?:,\s*[A-Z][A-Za-z.'’\- ]*?)?"
 _DASH = r"(?:--|—|–|-)"
 _PAREN_DATELINE_RE = re.compile(rf"\((?P<place>{_PLACE})\)\s*{_DASH}\s*")
 _AGENCY_DATELINE_RE = re.compile(

@@ -56,7 +56,9 @@ class FixtureSite:
                     self.end_headers()
                     return
                 site.responses.append((path, 200))
-                content_type = CONTENT_TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]
+                # Extensionless paths are pages, as on most news sites.
+                content_type = (CONTENT_TYPES.get(file.suffix or ".html")
+                                or mimetypes.guess_type(file.name)[0])
                 self.send_response(200)
                 self.send_header("ETag", etag)
                 self.send_header("Last-Modified", formatdate(mtime, usegmt=True))
@@ -95,6 +97,9 @@ class FixtureSite:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+MIRRORS = Path(__file__).parent / "fixtures" / "mirrors"
 
 
 def copy_fixture_site(destination: Path) -> Path:

@@ -1,7 +1,9 @@
 """The news spider: from a source's entry points to fetched article pages.
 
 Entry points (configured, or START_URLS) are fetched with conditional GET
-(the validators of the last clean run); a 304 means nothing to do. Whatever
+(the validators of the last clean run); a 304 from a feed or sitemap means
+nothing to do, from an index (robots.txt, sitemap index, home page) it leads
+to the entry points that index listed last time. Whatever
 they list is followed: sitemaps from robots.txt and sitemap indexes, feeds
 announced by a home page, articles from feeds, sitemaps and listing pages.
 An article the archive already holds is not fetched again unless its listing
