@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.sources import available_sources
 from crawler.run import EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_USAGE
 from tests.conftest import REPO, clean_env, run_crawl
 
@@ -19,8 +20,10 @@ def error_lines(result: subprocess.CompletedProcess) -> list[str]:
 def test_unknown_source_names_the_known_ones(tmp_path):
     result = run_crawl("nope", env=clean_env(ARCHIVE_URI=str(tmp_path / "a")))
     assert result.returncode == EXIT_USAGE
+    known = ", ".join(available_sources())
+    assert "abc, apnews" in known
     assert error_lines(result) == [
-        "error: SOURCE='nope': no such source (known: abc); "
+        f"error: SOURCE='nope': no such source (known: {known}); "
         "add crawler/sources/nope.toml to configure one"]
     assert not (tmp_path / "a").exists() or not any((tmp_path / "a").iterdir())
 
