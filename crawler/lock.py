@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from pipelines.storage import Archive
+from pipelines.storage import Archive, ArchiveError
 
 HEARTBEAT_INTERVAL = timedelta(seconds=60)
 # A run refreshes its heartbeat every minute; ten silent minutes means it is gone.
@@ -119,13 +120,18 @@ class RunLock:
                 pass
 
     def release(self) -> None:
+        """Remove our lock. If the archive cannot be reached the lock stays, and
+        the next run recovers it as stale (dead pid, or heartbeat too old)."""
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=5)
-        current = self.archive.read_bytes(self.relpath)
-        holder = LockInfo.from_json(current) if current else None
-        if holder and holder.run_id == self.run_id:
-            self.archive.delete(self.relpath)
+        try:
+            current = self.archive.read_bytes(self.relpath)
+            holder = LockInfo.from_json(current) if current else None
+            if holder and holder.run_id == self.run_id:
+                self.archive.delete(self.relpath)
+        except ArchiveError as exc:
+            print(f"warning: could not release the lock: {exc}", file=sys.stderr)
 
     def __enter__(self) -> "RunLock":
         self.acquire()

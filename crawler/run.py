@@ -24,6 +24,7 @@ from scrapy.utils.project import get_project_settings
 from crawler.spiders.news import NewsSpider
 from crawler.sources import SourceError, available_sources, load_source
 from crawler.lock import LockHeld, RunLock
+from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
 from pipelines.storage import Archive, ArchiveError, open_archive
 from pipelines.writer import new_run_id
 
@@ -149,9 +150,25 @@ def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
             print(f"error: {exc}", file=sys.stderr)
             status = max(status, EXIT_LOCKED)
             continue
+        except ArchiveError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = max(status, EXIT_ARCHIVE)
+            continue
         if lock.recovered_from:
             print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
                   f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
+        spool = Spool(settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR, archive.uri)
+        try:
+            uploaded = spool.upload(archive)
+        except ArchiveError as exc:
+            print(f"error: {len(spool.pending())} files of earlier runs are still spooled at "
+                  f"{spool.root} and cannot be uploaded: {exc}", file=sys.stderr)
+            lock.release()
+            status = max(status, EXIT_ARCHIVE)
+            continue
+        if uploaded:
+            print(f"uploaded {uploaded} files spooled by earlier runs from {spool.root}",
+                  file=sys.stderr)
         run_settings = settings.copy()
         run_settings.setdict({"NEWS_SOURCE": key, "NEWS_START_URLS": start_urls,
                               "NEWS_RUN_ID": run_id, "ARCHIVE_URI": archive.uri},
@@ -180,17 +197,27 @@ def finish(run: Run, archive: Archive) -> int:
     run_status = summary.exit_status()
     if run_status == EXIT_NOTHING_FETCHED:
         print(f"error: {summary.nothing_fetched_reason()}", file=sys.stderr)
+    spooled = summary.count("archive/articles_spooled") + summary.count("archive/rejects_spooled")
+    if spooled:
+        run_status = EXIT_ARCHIVE
+        print(f"error: the archive could not be written ({summary.stats.get('archive/error')}); "
+              f"{summary.count('archive/articles_spooled')} articles and "
+              f"{summary.count('archive/rejects_spooled')} rejections are spooled at "
+              f"{summary.stats.get('archive/spool_dir')}; the next run uploads them first",
+              file=sys.stderr)
+    recovered = run.lock.recovered_from
+    manifest = summary.manifest(archive.uri, run_status, spooled_rows=spooled,
+                                lock_recovered_from=recovered.run_id if recovered else None)
+    manifest_path = f"_runs/{run.source}/{run.run_id}.json"
+    manifest_bytes = json.dumps(manifest, indent=1, default=str).encode()
     try:
         if run_status == EXIT_OK and spider and spider.state:
             spider.state.save()
-        recovered = run.lock.recovered_from
-        manifest = summary.manifest(
-            archive.uri, run_status,
-            lock_recovered_from=recovered.run_id if recovered else None)
-        archive.publish(f"_runs/{run.source}/{run.run_id}.json",
-                        json.dumps(manifest, indent=1, default=str).encode())
+        archive.publish(manifest_path, manifest_bytes)
     except ArchiveError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        spool = Spool(run.crawler.settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR, archive.uri)
+        spool.put(manifest_path, manifest_bytes)
+        print(f"error: {exc}; the run manifest is spooled at {spool.root}", file=sys.stderr)
         return EXIT_ARCHIVE
     return run_status
 
@@ -204,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     overrides = dict(item.partition("=")[::2] for item in args.set)
     start_urls = os.environ.get("START_URLS", "").split()
+    if os.environ.get("SPOOL_DIR"):
+        overrides.setdefault("SPOOL_DIR", os.environ["SPOOL_DIR"])
     archive_uri = os.environ.get("ARCHIVE_URI") or None
     try:
         keys = available_sources() if args.all else [args.source or ""]

@@ -89,8 +89,8 @@ class Archive:
             return False
         except OSError as exc:
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot create {relpath}: {exc}") from exc
-        except Exception as exc:  # botocore ClientError
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+        except Exception as exc:  # botocore errors
+            code = _s3_error_code(exc)
             if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
                 return False
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot create {relpath}: "
@@ -100,24 +100,39 @@ class Archive:
         return True
 
     def read_bytes(self, relpath: str) -> bytes | None:
-        """The whole object at `relpath`, or None when there is none."""
+        """The whole (small) object at `relpath`, or None when there is none."""
+        final = self.path(relpath)
         try:
-            with self.filesystem.open_input_stream(self.path(relpath)) as stream:
-                return stream.read()
+            if self.is_s3:
+                bucket, _, key = final.partition("/")
+                return self.s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            with open(final, "rb") as handle:
+                return handle.read()
         except FileNotFoundError:
             return None
         except OSError as exc:
-            if "NoSuchKey" in str(exc) or "does not exist" in str(exc):
-                return None
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: {exc}") from exc
+        except Exception as exc:  # botocore errors
+            if _s3_error_code(exc) in ("NoSuchKey", "404"):
+                return None
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: "
+                               f"{_s3_error_code(exc) or type(exc).__name__}") from None
 
     def delete(self, relpath: str) -> None:
+        final = self.path(relpath)
         try:
-            self.filesystem.delete_file(self.path(relpath))
+            if self.is_s3:
+                bucket, _, key = final.partition("/")
+                self.s3_client.delete_object(Bucket=bucket, Key=key)
+            else:
+                os.unlink(final)
         except FileNotFoundError:
             pass
         except OSError as exc:
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot delete {relpath}: {exc}") from exc
+        except Exception as exc:  # botocore errors
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot delete {relpath}: "
+                               f"{_s3_error_code(exc) or type(exc).__name__}") from None
 
     def exists(self, relpath: str) -> bool:
         info = self.filesystem.get_file_info(self.path(relpath))
@@ -131,6 +146,10 @@ class Archive:
         dataset = pads.dataset(self.path(relpath), filesystem=self.filesystem,
                                format="parquet", partitioning="hive")
         return dataset.to_table(columns=columns)
+
+
+def _s3_error_code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
 def open_archive(uri: str | None = None, environ: Mapping[str, str] | None = None) -> Archive:

@@ -24,7 +24,8 @@ from scrapy import signals
 
 from pipelines.dedup import load_rejection_ledger
 from pipelines.rejections import PageRejected, rejection_row
-from pipelines.storage import Archive, open_archive
+from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
+from pipelines.storage import Archive, ArchiveError, open_archive
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 
 # About 64 MB of article text per file at ~6 KB per article; files that size
@@ -55,7 +56,7 @@ class ParquetDatasetWriter:
 
     def __init__(self, archive: Archive, dataset: str, schema: pa.Schema, source: str,
                  run_id: str, partition_date: Callable[[dict[str, Any]], datetime],
-                 max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS):
+                 max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS, spool: Spool | None = None):
         self.archive = archive
         self.dataset = dataset
         self.schema = schema
@@ -63,10 +64,13 @@ class ParquetDatasetWriter:
         self.run_id = run_id
         self.partition_date = partition_date
         self.max_buffered_rows = max_buffered_rows
+        self.spool = spool
         self._buffer: list[dict[str, Any]] = []
         self._file_seq = 0
         self.rows_written = 0
+        self.rows_spooled = 0
         self.files_written: list[str] = []
+        self.last_error: ArchiveError | None = None
 
     def add(self, row: dict[str, Any]) -> None:
         self._buffer.append(row)
@@ -74,7 +78,9 @@ class ParquetDatasetWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Publish every buffered row; on failure the rows stay buffered."""
+        """Publish every buffered row. When the archive cannot be written, the
+        file goes to the spool (if there is one); without a spool the error is
+        raised and the rows stay buffered."""
         by_date: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in self._buffer:
             by_date[self.partition_date(row).strftime("%Y-%m-%d")].append(row)
@@ -83,9 +89,17 @@ class ParquetDatasetWriter:
             self._file_seq += 1
             relpath = (f"{self.dataset}/source={self.source}/date={date}/"
                        f"{self.run_id}-{self._file_seq:05d}.parquet")
-            self.archive.publish(relpath, serialize_table(table))
-            self.files_written.append(relpath)
-            self.rows_written += len(rows)
+            data = serialize_table(table)
+            try:
+                self.archive.publish(relpath, data)
+                self.files_written.append(relpath)
+                self.rows_written += len(rows)
+            except ArchiveError as exc:
+                if self.spool is None:
+                    raise
+                self.last_error = exc
+                self.spool.put(relpath, data)
+                self.rows_spooled += len(rows)
             published = {id(r) for r in rows}
             self._buffer = [r for r in self._buffer if id(r) not in published]
 
@@ -103,8 +117,10 @@ class ParquetArchiveWriter:
     the `item_dropped` signal, every rejection to `rejects/`."""
 
     def __init__(self, archive_uri: str | None, source: str, run_id: str, stats,
-                 max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS):
+                 max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS,
+                 spool_dir: str = DEFAULT_SPOOL_DIR):
         self.archive_uri = archive_uri
+        self.spool_dir = spool_dir
         self.source = source
         self.run_id = run_id
         self.stats = stats
@@ -118,18 +134,20 @@ class ParquetArchiveWriter:
         settings = crawler.settings
         writer = cls(settings.get("ARCHIVE_URI"), crawler.spider.source.key,
                      settings.get("NEWS_RUN_ID") or new_run_id(), crawler.stats,
-                     settings.getint("ARCHIVE_MAX_BUFFERED_ROWS", DEFAULT_MAX_BUFFERED_ROWS))
+                     settings.getint("ARCHIVE_MAX_BUFFERED_ROWS", DEFAULT_MAX_BUFFERED_ROWS),
+                     settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR)
         crawler.signals.connect(writer.item_dropped, signal=signals.item_dropped)
         return writer
 
     def open_spider(self) -> None:
         archive = open_archive(self.archive_uri)
+        spool = Spool(self.spool_dir, archive.uri)
         self.articles = ParquetDatasetWriter(archive, "articles", ARTICLE_SCHEMA, self.source,
                                              self.run_id, _article_partition_date,
-                                             self.max_buffered_rows)
+                                             self.max_buffered_rows, spool)
         self.rejects = ParquetDatasetWriter(archive, "rejects", REJECTION_SCHEMA, self.source,
                                             self.run_id, _rejection_partition_date,
-                                            self.max_buffered_rows)
+                                            self.max_buffered_rows, spool)
         self.known_rejections = load_rejection_ledger(archive, self.source)
         self.stats.set_value("archive/run_id", self.run_id)
 
@@ -153,3 +171,7 @@ class ParquetArchiveWriter:
             writer.flush()
             self.stats.set_value(f"archive/{writer.dataset}_written", writer.rows_written)
             self.stats.set_value(f"archive/{writer.dataset}_files", len(writer.files_written))
+            if writer.rows_spooled:
+                self.stats.set_value(f"archive/{writer.dataset}_spooled", writer.rows_spooled)
+                self.stats.set_value("archive/spool_dir", str(writer.spool.root))
+                self.stats.set_value("archive/error", str(writer.last_error))
