@@ -120,9 +120,13 @@ def evaluate_set(cases: list[Case], systems: list[str],
             if details is not None:
                 details.write(json.dumps({"set": case.set_name, "case": case.case_id,
                                           "system": name, "url": case.url,
-                                          "title": out["title"], "authors": out["authors"],
-                                          "published_at": str(out["published_at"]),
-                                          "body_chars": len(out["body"]), **row},
+                                          "pred": {"title": out["title"],
+                                                   "authors": out["authors"],
+                                                   "published_at": str(out["published_at"]),
+                                                   "body_chars": len(out["body"])},
+                                          "gold": {"title": case.title, "authors": case.authors,
+                                                   "date": str(case.date)},
+                                          "score": row},
                                          ensure_ascii=False) + "\n")
         results[name] = summarize(rows, seconds)
     return results

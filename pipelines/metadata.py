@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape as html_unescape
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterator
 from urllib.parse import urljoin, urlsplit
@@ -85,6 +86,17 @@ def _json_ld_value(objects: list[dict[str, Any]], key: str) -> Any:
     return None
 
 
+# Separators between a headline and the site name / section in <title>:
+# spaced dashes, bars, guillemets, colons ("Headline | Site", "Site » Blog »
+# Headline", "Headline :: Site"). An unspaced hyphen is part of a word.
+_TITLE_SEPARATOR_RE = re.compile(r"\s+(?:[-–—|·•»›:/~]{1,2})\s+|\s*(?:\||»|›|::)\s*")
+
+
+def title_segments(title: str) -> list[str]:
+    """'Site » Blog » Headline' -> ['Site', 'Blog', 'Headline']."""
+    return [part.strip() for part in _TITLE_SEPARATOR_RE.split(title) if part.strip()]
+
+
 def strip_site_name(title: str, site_name: str | None) -> str:
     """'Headline | ABC News Radio' -> 'Headline'."""
     for sep in _SITE_SUFFIX_SEPARATORS:
@@ -97,26 +109,125 @@ def strip_site_name(title: str, site_name: str | None) -> str:
     return title.strip()
 
 
+def strip_known_site_names(title: str, site_names: set[str]) -> str:
+    """Cut a known site name and what lies beyond it from either end of a title:
+    'Headline :  Blog | Tagline' with site 'Blog' -> 'Headline'."""
+    keys = {name.casefold() for name in site_names if name}
+    if not keys:
+        return title
+    parts = _TITLE_SEPARATOR_RE.split(title)
+    for i, part in enumerate(parts):
+        if part.strip().casefold() in keys and len(parts) > 1:
+            before, after = parts[:i], parts[i + 1:]
+            rest = before if len(" ".join(before)) >= len(" ".join(after)) else after
+            if rest:
+                return _rejoin(title, rest)
+    return title
+
+
+def _rejoin(title: str, parts: list[str]) -> str:
+    """The span of `title` from the first to the last of `parts`, separators kept."""
+    first, last = parts[0].strip(), parts[-1].strip()
+    start = title.find(first)
+    end = title.rfind(last) + len(last)
+    return title[start:end].strip() if start >= 0 and end > start else " ".join(parts)
+
+
 def extract_site_name(tree: lxml_html.HtmlElement) -> str | None:
     return meta_content(tree, "og:site_name", "application-name")
 
 
-def extract_title(tree: lxml_html.HtmlElement) -> str | None:
-    """JSON-LD headline, og:title, the <h1>, then <title>, without the site name."""
+# A heading longer than this is a paragraph styled as a heading.
+MAX_HEADING_CHARS = 300
+
+
+def home_link_texts(tree: lxml_html.HtmlElement, url: str | None = None) -> set[str]:
+    """Texts of headings that link to the site's home page: the blog's name
+    printed as an <h1> logo, never the article's headline."""
+    names: set[str] = set()
+    for link in tree.xpath("//h1//a[@href] | //a[@href][.//h1]"):
+        href = link.get("href", "").strip()
+        path = urlsplit(urljoin(url or "", href)).path if url else urlsplit(href).path
+        if path in ("", "/", "/index.html", "/index.php") and not urlsplit(href).query:
+            text = normalize_text(link.text_content())
+            if text:
+                names.add(text)
+    return names
+
+
+def heading_candidates(tree: lxml_html.HtmlElement, site_names: set[str]) -> list[str]:
+    """Distinct non-empty <h1> texts, in page order, without the site's name."""
+    keys = {n.casefold() for n in site_names}
+    seen: list[str] = []
+    for h in tree.iter("h1"):
+        text = normalize_text(h.text_content())
+        if text and len(text) <= MAX_HEADING_CHARS and text.casefold() not in keys \
+                and text not in seen:
+            seen.append(text)
+    return seen
+
+
+_TYPOGRAPHY = str.maketrans({"–": "-", "—": "-", "‒": "-", "“": '"', "”": '"', "„": '"',
+                             "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "…": "..."})
+
+
+def typography_key(text: str) -> str:
+    """Case and typographic quotes/dashes do not matter when comparing the
+    printed headline with metadata that was typed with ASCII ones."""
+    return " ".join(text.translate(_TYPOGRAPHY).casefold().split())
+
+
+def heading_support(heading: str, meta_titles: list[str]) -> tuple[int, bool]:
+    """How many meta titles carry `heading` (whole, or as a leading/trailing
+    segment) and whether one starts with it."""
+    key = typography_key(heading)
+    votes, leads = 0, False
+    for title in meta_titles:
+        t = typography_key(title)
+        segments = [typography_key(seg) for seg in title_segments(title)]
+        if t == key or key in segments or t.startswith(key) or t.endswith(key):
+            votes += 1
+            leads = leads or t.startswith(key)
+    return votes, leads
+
+
+def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
+                  ld: list[dict[str, Any]] | None = None) -> str | None:
+    """The headline a reader sees.
+
+    1. An <h1> that the page's own metadata confirms (JSON-LD headline,
+       og:title, twitter:title or <title> equal to it, or made of it plus a
+       site name): the most confirmed one, a leading one on ties.
+    2. Else JSON-LD headline, og:title, the only <h1>, then <title>, each
+       without the site name (og:site_name, or an <h1> logo linking home).
+    Candidates that are only the site's name are skipped."""
+    ld = json_ld_articles(tree) if ld is None else ld
     site_name = extract_site_name(tree)
-    candidates = [
-        _json_ld_value(json_ld_articles(tree), "headline"),
-        meta_content(tree, "og:title", "twitter:title"),
-    ]
-    h1s = [normalize_text(h.text_content()) for h in tree.iter("h1")]
-    if len(h1s) == 1:
-        candidates.append(h1s[0])
+    site_names = home_link_texts(tree, url) | ({site_name} if site_name else set())
+    site_keys = {n.casefold() for n in site_names}
     title_el = tree.find(".//title")
-    if title_el is not None:
-        candidates.append(title_el.text_content())
+    headline = _json_ld_value(ld, "headline")
+    metas = [headline if isinstance(headline, str) else None,
+             meta_content(tree, "og:title"), meta_content(tree, "twitter:title"),
+             title_el.text_content() if title_el is not None else None]
+    cleaned_metas = [normalize_text(html_unescape(m)) if isinstance(m, str) else "" for m in metas]
+    cleaned_metas = ["" if m.casefold() in site_keys else m for m in cleaned_metas]
+    meta_titles = [m for m in cleaned_metas if m]
+    headings = heading_candidates(tree, site_names)
+    best, best_score = None, (0, False)
+    for heading in headings:
+        score = heading_support(heading, meta_titles)
+        if score > best_score:
+            best, best_score = heading, score
+    if best is not None:
+        return best
+    candidates = cleaned_metas[:3] + (headings if len(headings) == 1 else []) + cleaned_metas[3:]
     for candidate in candidates:
-        if isinstance(candidate, str) and normalize_text(candidate):
-            return strip_site_name(normalize_text(candidate), site_name)
+        if not candidate:
+            continue
+        cleaned = strip_site_name(strip_known_site_names(candidate, site_names), site_name)
+        if cleaned:
+            return cleaned
     return None
 
 
