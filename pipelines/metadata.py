@@ -265,9 +265,10 @@ def extract_language(tree: lxml_html.HtmlElement) -> str | None:
 
 
 def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
-                         now: datetime | None = None) -> datetime | None:
+                         now: datetime | None = None,
+                         ld: list[dict[str, Any]] | None = None) -> datetime | None:
     """JSON-LD datePublished, meta tags, <time datetime>, then a printed date."""
-    for value in _date_candidates(tree, "datePublished", PUBLISHED_META):
+    for value in _date_candidates(tree, "datePublished", PUBLISHED_META, ld):
         parsed = parse_datetime(value, default_tz, now)
         if parsed:
             return parsed
@@ -275,8 +276,10 @@ def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timez
 
 
 def extract_modified_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
-                        now: datetime | None = None) -> datetime | None:
-    candidates = [_json_ld_value(json_ld_articles(tree), "dateModified"),
+                        now: datetime | None = None,
+                        ld: list[dict[str, Any]] | None = None) -> datetime | None:
+    ld = json_ld_articles(tree) if ld is None else ld
+    candidates = [_json_ld_value(ld, "dateModified"),
                   meta_content(tree, *MODIFIED_META)]
     for value in candidates:
         if isinstance(value, str):
@@ -287,8 +290,10 @@ def extract_modified_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezo
 
 
 def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
-                     meta_names: tuple[str, ...]) -> Iterator[str]:
-    value = _json_ld_value(json_ld_articles(tree), json_ld_key)
+                     meta_names: tuple[str, ...],
+                     ld: list[dict[str, Any]] | None = None) -> Iterator[str]:
+    ld = json_ld_articles(tree) if ld is None else ld
+    value = _json_ld_value(ld, json_ld_key)
     if isinstance(value, str):
         yield value
     value = meta_content(tree, *meta_names)
@@ -311,9 +316,11 @@ def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
                     yield printed
 
 
-def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None) -> list[str]:
+def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None,
+                    ld: list[dict[str, Any]] | None = None) -> list[str]:
     """Author names from JSON-LD, meta author, or trafilatura's guess, cleaned."""
-    value = _json_ld_value(json_ld_articles(tree), "author")
+    ld = json_ld_articles(tree) if ld is None else ld
+    value = _json_ld_value(ld, "author")
     names: list[str] = []
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
@@ -329,11 +336,34 @@ def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None) ->
     return clean_authors(names)
 
 
-_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&|\|)\s*", re.I)
-_AUTHOR_PREFIX_RE = re.compile(r"^(?:by|written by|words by|from)\s*:?\s+", re.I)
+_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n)\s*", re.I)
+# "By", "View all posts by", "Von", "Par", "Autor:" ... before the name.
+_AUTHOR_PREFIX_RE = re.compile(
+    r"^(?:(?:view all posts|posts|articles|stories|written|words|posted|edited|photos?|text)\s+by|"
+    r"by|from|von|vom|par|por|di|door|autor(?:in)?|author|redakteur(?:in)?)\s*:?\s+", re.I)
 _NOT_A_PERSON_RE = re.compile(
     r"news|radio|press|staff|agency|reporter|editor|correspondent|contributor|"
-    r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@", re.I)
+    r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d", re.I)
+# Names that content systems print when there is no author.
+PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
+                       "guest", "author", "webmaster", "wordpressadmin", "redaktion", "user"}
+# A byline often runs into its date: "Nathan Willis March 25, 2015".
+_TRAILING_DATE_RE = re.compile(
+    r"\s+(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|updated|published|posted|am|on|"
+    r"vor|před|le|il)\b.*$", re.I)
+
+
+def clean_author_name(part: str) -> str | None:
+    """One byline fragment to a person's name, or None when it is not one."""
+    part = _AUTHOR_PREFIX_RE.sub("", normalize_text(part)).strip(" .,:-–—|")
+    part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
+    part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
+    if not part or part.casefold() in PLACEHOLDER_AUTHORS or _NOT_A_PERSON_RE.search(part):
+        return None
+    if not 1 <= len(part.split()) <= 4:
+        return None
+    return part
 
 
 def clean_authors(names: list[str]) -> list[str]:
@@ -342,11 +372,9 @@ def clean_authors(names: list[str]) -> list[str]:
     for raw in names:
         text = _AUTHOR_PREFIX_RE.sub("", normalize_text(raw or ""))
         for part in _AUTHOR_SPLIT_RE.split(text):
-            part = _AUTHOR_PREFIX_RE.sub("", part).strip(" .,:-")
-            if not part or _NOT_A_PERSON_RE.search(part) or not (1 <= len(part.split()) <= 4):
-                continue
-            if part not in people:
-                people.append(part)
+            name = clean_author_name(part)
+            if name and name.casefold() not in {p.casefold() for p in people}:
+                people.append(name)
     return people
 
 
@@ -361,11 +389,13 @@ def extract_image_credit(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
-def extract_rights(tree: lxml_html.HtmlElement) -> str | None:
+def extract_rights(tree: lxml_html.HtmlElement,
+                   ld: list[dict[str, Any]] | None = None) -> str | None:
     """The page's copyright line when the article text does not carry it:
     JSON-LD copyrightNotice, meta copyright / dc.rights, then a short
     copyright line anywhere in the page (usually the footer)."""
-    value = _json_ld_value(json_ld_articles(tree), "copyrightNotice") \
+    ld = json_ld_articles(tree) if ld is None else ld
+    value = _json_ld_value(ld, "copyrightNotice") \
         or meta_content(tree, "copyright", "dc.rights", "dcterms.rights")
     if isinstance(value, str) and value.strip():
         return normalize_text(value)
