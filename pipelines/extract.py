@@ -123,7 +123,8 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     published_at = extract_published_at(tree, context.default_tz, now=fetched_at, ld=ld) \
         or fallback_published_at(tree, context.url, fetched_at)
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
-    authors = extract_authors(tree, fallback=_byline_author(tree), ld=ld)
+    authors = extract_authors(tree, ld=ld) or extract_authors(
+        tree, fallback=_byline_author(tree), ld=ld)
     document = trafilatura.bare_extraction(tree, url=context.url, **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():
         raise Rejected("not_article", "no article text found")

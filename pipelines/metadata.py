@@ -328,12 +328,36 @@ def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None,
         elif isinstance(item, str):
             names.append(item)
     if not any(names):
-        meta = meta_content(tree, "author", "article:author", "parsely-author", "sailthru.author")
+        names = _json_ld_people(tree)
+    if not any(names):
+        meta = meta_content(tree, "author", "article:author", "parsely-author", "sailthru.author",
+                            "dc.creator", "dcterms.creator", "citation_author", "byl")
         if meta and not meta.startswith("http"):
             names = [meta]
     if not any(names) and fallback:
         names = fallback.split(";")
     return clean_authors(names)
+
+
+def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
+    """Authors named by any JSON-LD object (a WebPage, a Recipe, a @graph
+    Person), when no article object names one."""
+    names: list[str] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content() or "")
+        except ValueError:
+            continue
+        for obj in _walk_json_ld(data):
+            value = obj.get("author") or obj.get("creator")
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
+                    names.append(html_unescape(str(item.get("name") or "")))
+                elif isinstance(item, str):
+                    names.append(html_unescape(item))
+        if any(names):
+            break
+    return names
 
 
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n)\s*", re.I)
@@ -347,11 +371,13 @@ _NOT_A_PERSON_RE = re.compile(
 # Names that content systems print when there is no author.
 PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
                        "guest", "author", "webmaster", "wordpressadmin", "redaktion", "user"}
-# A byline often runs into its date: "Nathan Willis March 25, 2015".
+# A byline often runs into its date: "Nathan Willis March 25, 2015". Whole
+# month/weekday words only: "Jung", "Marathe" and "Le Clerc" are names.
 _TRAILING_DATE_RE = re.compile(
-    r"\s+(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|updated|published|posted|am|on|"
-    r"vor|před|le|il)\b.*$", re.I)
+    r"\s+(?:(?:january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|updated|published|posted)(?:\s+\d.*|\s*,.*)?$"
+    r"|\s*\d.*$", re.I)
 
 
 def clean_author_name(part: str) -> str | None:

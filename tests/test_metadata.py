@@ -84,3 +84,20 @@ def test_clean_authors(names, expected):
 ])
 def test_extract_authors(markup, expected):
     assert extract_authors(tree(markup)) == expected
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["Chris Jung"], ["Chris Jung"]),
+    (["Nikhil Marathe"], ["Nikhil Marathe"]),
+    (["Loïc Le Clerc"], ["Loïc Le Clerc"]),
+    (["Joshua Sokol May 3, 2019"], ["Joshua Sokol"]),
+    (["Lucas Nolan22 Dec 2016651"], ["Lucas Nolan"]),
+])
+def test_clean_authors_cuts_dates_but_not_names_that_look_like_months(names, expected):
+    assert clean_authors(names) == expected
+
+
+def test_authors_from_any_json_ld_object_when_no_article_names_one():
+    markup = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", '
+              '"author": {"@type": "Person", "name": "Doris Schuppe"}}]}</script>')
+    assert extract_authors(tree(markup)) == ["Doris Schuppe"]
