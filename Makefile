@@ -9,12 +9,13 @@ START_URLS ?=
 ARCHIVE_URI ?= ./archive
 PYTEST_ARGS ?=
 
-.PHONY: crawl crawl-all test extract clean-venv help
+.PHONY: crawl crawl-all test extract eval clean-venv help
 
 help:
 	@echo "make crawl SOURCE=abc [START_URLS='URL ...'] [ARCHIVE_URI=./archive|s3://bucket/prefix]"
 	@echo "make crawl-all        crawl every source in crawler/sources/"
 	@echo "make test             run the test suite (starts its own servers)"
+	@echo "make eval DATA=path   score extraction on the benchmark sets [OUT=evaluation/results.json]"
 
 $(VENV)/.runtime: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,16 @@ crawl-all: $(VENV)/.runtime
 test: $(VENV)/.dev
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
+
+# Fail before building anything when DATA is missing.
+ifneq ($(filter eval,$(MAKECMDGOALS)),)
+ifeq ($(strip $(DATA)),)
+$(error make eval: DATA is required, e.g. make eval DATA=../shared/eval)
+endif
+endif
+
+eval: $(VENV)/.dev
+	$(PY) -m evaluation.run --data "$(DATA)" --out "$(or $(OUT),evaluation/results.json)"
 
 clean-venv:
 	rm -rf $(VENV)

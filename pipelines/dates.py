@@ -64,10 +64,83 @@ def _has_time(text: str) -> bool:
     return bool(re.search(r"\d{1,2}:\d{2}", text))
 
 
+# Month names of the languages most pages are written in, to their number.
+_MONTH_NAMES = {
+    # German
+    "januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5,
+    "juni": 6, "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11,
+    "dezember": 12,
+    # French
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6,
+    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "décembre": 12, "decembre": 12,
+    # Spanish, Italian, Portuguese, Dutch
+    "enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+    "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11,
+    "diciembre": 12, "gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5, "giugno": 6,
+    "luglio": 7, "settembre": 9, "ottobre": 10, "dicembre": 12, "janeiro": 1,
+    "fevereiro": 2, "março": 3, "maio": 5, "junho": 6, "julho": 7, "setembro": 9,
+    "outubro": 10, "dezembro": 12, "januari": 1, "februari": 2, "maart": 3, "mei": 5,
+    "augustus": 8,
+}
+_CLOCK = r"(?:\s*(?:,|um|à|a las|alle|om|at|-|\|)?\s*(?P<time>\d{1,2}[:.h]\d{2})(?:\s*(?:uhr|h))?)?"
+# "24.01.2022", "24.1.2022, 10:15", "24/01/2022" (day first outside the US).
+_NUMERIC_DATE_RE = re.compile(
+    rf"(?<![\d.])(?P<day>\d{{1,2}})\.\s?(?P<month>\d{{1,2}})\.\s?(?P<year>(?:19|20)\d{{2}})(?!\d){_CLOCK}",
+    re.I)
+# "24. Januar 2022", "3 février 2021", "12 de marzo de 2020"
+_NAMED_DATE_RE = re.compile(
+    r"(?<!\d)(?P<day>\d{1,2})\.?\s+(?:de\s+)?(?P<month>[^\W\d_]{3,10})\.?,?\s+(?:de\s+)?"
+    rf"(?P<year>(?:19|20)\d{{2}})(?!\d){_CLOCK}", re.I)
+# "2022-01-24" or "2022-01-24 10:15" printed in text.
+_ISO_TEXT_DATE_RE = re.compile(
+    r"(?<!\d)(?P<year>(?:19|20)\d{2})-(?P<month>\d{2})-(?P<day>\d{2})(?!\d)"
+    r"(?:[T ](?P<time>\d{2}:\d{2}))?")
+
+
+def _iso(year: str, month: int, day: str, time: str | None) -> str | None:
+    if not (1 <= month <= 12 and 1 <= int(day) <= 31):
+        return None
+    text = f"{int(year):04d}-{month:02d}-{int(day):02d}"
+    if time:
+        hour, minute = re.split(r"[:.h]", time)[:2]
+        if int(hour) < 24 and int(minute) < 60:
+            text += f" {int(hour):02d}:{int(minute):02d}"
+    return text
+
+
+def find_numeric_or_foreign_date(text: str) -> str | None:
+    """'24.01.2022', '24. Januar 2022, 10:15 Uhr', '3 février 2021', '2022-01-24'
+    as an ISO string dateutil reads unambiguously (day first, as printed
+    outside the US; English month names are VISIBLE_DATE_RE's job)."""
+    found: list[tuple[int, str]] = []
+    match = _NUMERIC_DATE_RE.search(text)
+    if match:
+        iso = _iso(match["year"], int(match["month"]), match["day"], match["time"])
+        if iso:
+            found.append((match.start(), iso))
+    for match in _NAMED_DATE_RE.finditer(text):
+        month = _MONTH_NAMES.get(match["month"].casefold())
+        if month:
+            iso = _iso(match["year"], month, match["day"], match["time"])
+            if iso:
+                found.append((match.start(), iso))
+            break
+    match = _ISO_TEXT_DATE_RE.search(text)
+    if match:
+        iso = _iso(match["year"], int(match["month"]), match["day"], match["time"])
+        if iso:
+            found.append((match.start(), iso))
+    return min(found)[1] if found else None
+
+
 def find_visible_date(text: str) -> str | None:
     """The first date (with its time, when printed) in a piece of visible text."""
     match = VISIBLE_DATE_RE.search(text)
-    return match.group(0) if match else None
+    other = find_numeric_or_foreign_date(text)
+    if match and other:
+        return match.group(0) if match.start() <= text.find(other[:4]) else other
+    return match.group(0) if match else other
 
 
 def looks_like_date_line(paragraph: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape as html_unescape
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterator
 from urllib.parse import urljoin, urlsplit
@@ -85,6 +86,17 @@ def _json_ld_value(objects: list[dict[str, Any]], key: str) -> Any:
     return None
 
 
+# Separators between a headline and the site name / section in <title>:
+# spaced dashes, bars, guillemets, colons ("Headline | Site", "Site » Blog »
+# Headline", "Headline :: Site"). An unspaced hyphen is part of a word.
+_TITLE_SEPARATOR_RE = re.compile(r"\s+(?:[-–—|·•»›:/~]{1,2})\s+|\s*(?:\||»|›|::)\s*")
+
+
+def title_segments(title: str) -> list[str]:
+    """'Site » Blog » Headline' -> ['Site', 'Blog', 'Headline']."""
+    return [part.strip() for part in _TITLE_SEPARATOR_RE.split(title) if part.strip()]
+
+
 def strip_site_name(title: str, site_name: str | None) -> str:
     """'Headline | ABC News Radio' -> 'Headline'."""
     for sep in _SITE_SUFFIX_SEPARATORS:
@@ -97,26 +109,125 @@ def strip_site_name(title: str, site_name: str | None) -> str:
     return title.strip()
 
 
+def strip_known_site_names(title: str, site_names: set[str]) -> str:
+    """Cut a known site name and what lies beyond it from either end of a title:
+    'Headline :  Blog | Tagline' with site 'Blog' -> 'Headline'."""
+    keys = {name.casefold() for name in site_names if name}
+    if not keys:
+        return title
+    parts = _TITLE_SEPARATOR_RE.split(title)
+    for i, part in enumerate(parts):
+        if part.strip().casefold() in keys and len(parts) > 1:
+            before, after = parts[:i], parts[i + 1:]
+            rest = before if len(" ".join(before)) >= len(" ".join(after)) else after
+            if rest:
+                return _rejoin(title, rest)
+    return title
+
+
+def _rejoin(title: str, parts: list[str]) -> str:
+    """The span of `title` from the first to the last of `parts`, separators kept."""
+    first, last = parts[0].strip(), parts[-1].strip()
+    start = title.find(first)
+    end = title.rfind(last) + len(last)
+    return title[start:end].strip() if start >= 0 and end > start else " ".join(parts)
+
+
 def extract_site_name(tree: lxml_html.HtmlElement) -> str | None:
     return meta_content(tree, "og:site_name", "application-name")
 
 
-def extract_title(tree: lxml_html.HtmlElement) -> str | None:
-    """JSON-LD headline, og:title, the <h1>, then <title>, without the site name."""
+# A heading longer than this is a paragraph styled as a heading.
+MAX_HEADING_CHARS = 300
+
+
+def home_link_texts(tree: lxml_html.HtmlElement, url: str | None = None) -> set[str]:
+    """Texts of headings that link to the site's home page: the blog's name
+    printed as an <h1> logo, never the article's headline."""
+    names: set[str] = set()
+    for link in tree.xpath("//h1//a[@href] | //a[@href][.//h1]"):
+        href = link.get("href", "").strip()
+        path = urlsplit(urljoin(url or "", href)).path if url else urlsplit(href).path
+        if path in ("", "/", "/index.html", "/index.php") and not urlsplit(href).query:
+            text = normalize_text(link.text_content())
+            if text:
+                names.add(text)
+    return names
+
+
+def heading_candidates(tree: lxml_html.HtmlElement, site_names: set[str]) -> list[str]:
+    """Distinct non-empty <h1> texts, in page order, without the site's name."""
+    keys = {n.casefold() for n in site_names}
+    seen: list[str] = []
+    for h in tree.iter("h1"):
+        text = normalize_text(h.text_content())
+        if text and len(text) <= MAX_HEADING_CHARS and text.casefold() not in keys \
+                and text not in seen:
+            seen.append(text)
+    return seen
+
+
+_TYPOGRAPHY = str.maketrans({"–": "-", "—": "-", "‒": "-", "“": '"', "”": '"', "„": '"',
+                             "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "…": "..."})
+
+
+def typography_key(text: str) -> str:
+    """Case and typographic quotes/dashes do not matter when comparing the
+    printed headline with metadata that was typed with ASCII ones."""
+    return " ".join(text.translate(_TYPOGRAPHY).casefold().split())
+
+
+def heading_support(heading: str, meta_titles: list[str]) -> tuple[int, bool]:
+    """How many meta titles carry `heading` (whole, or as a leading/trailing
+    segment) and whether one starts with it."""
+    key = typography_key(heading)
+    votes, leads = 0, False
+    for title in meta_titles:
+        t = typography_key(title)
+        segments = [typography_key(seg) for seg in title_segments(title)]
+        if t == key or key in segments or t.startswith(key) or t.endswith(key):
+            votes += 1
+            leads = leads or t.startswith(key)
+    return votes, leads
+
+
+def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
+                  ld: list[dict[str, Any]] | None = None) -> str | None:
+    """The headline a reader sees.
+
+    1. An <h1> that the page's own metadata confirms (JSON-LD headline,
+       og:title, twitter:title or <title> equal to it, or made of it plus a
+       site name): the most confirmed one, a leading one on ties.
+    2. Else JSON-LD headline, og:title, the only <h1>, then <title>, each
+       without the site name (og:site_name, or an <h1> logo linking home).
+    Candidates that are only the site's name are skipped."""
+    ld = json_ld_articles(tree) if ld is None else ld
     site_name = extract_site_name(tree)
-    candidates = [
-        _json_ld_value(json_ld_articles(tree), "headline"),
-        meta_content(tree, "og:title", "twitter:title"),
-    ]
-    h1s = [normalize_text(h.text_content()) for h in tree.iter("h1")]
-    if len(h1s) == 1:
-        candidates.append(h1s[0])
+    site_names = home_link_texts(tree, url) | ({site_name} if site_name else set())
+    site_keys = {n.casefold() for n in site_names}
     title_el = tree.find(".//title")
-    if title_el is not None:
-        candidates.append(title_el.text_content())
+    headline = _json_ld_value(ld, "headline")
+    metas = [headline if isinstance(headline, str) else None,
+             meta_content(tree, "og:title"), meta_content(tree, "twitter:title"),
+             title_el.text_content() if title_el is not None else None]
+    cleaned_metas = [normalize_text(html_unescape(m)) if isinstance(m, str) else "" for m in metas]
+    cleaned_metas = ["" if m.casefold() in site_keys else m for m in cleaned_metas]
+    meta_titles = [m for m in cleaned_metas if m]
+    headings = heading_candidates(tree, site_names)
+    best, best_score = None, (0, False)
+    for heading in headings:
+        score = heading_support(heading, meta_titles)
+        if score > best_score:
+            best, best_score = heading, score
+    if best is not None:
+        return best
+    candidates = cleaned_metas[:3] + (headings if len(headings) == 1 else []) + cleaned_metas[3:]
     for candidate in candidates:
-        if isinstance(candidate, str) and normalize_text(candidate):
-            return strip_site_name(normalize_text(candidate), site_name)
+        if not candidate:
+            continue
+        cleaned = strip_site_name(strip_known_site_names(candidate, site_names), site_name)
+        if cleaned:
+            return cleaned
     return None
 
 
@@ -154,9 +265,10 @@ def extract_language(tree: lxml_html.HtmlElement) -> str | None:
 
 
 def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
-                         now: datetime | None = None) -> datetime | None:
+                         now: datetime | None = None,
+                         ld: list[dict[str, Any]] | None = None) -> datetime | None:
     """JSON-LD datePublished, meta tags, <time datetime>, then a printed date."""
-    for value in _date_candidates(tree, "datePublished", PUBLISHED_META):
+    for value in _date_candidates(tree, "datePublished", PUBLISHED_META, ld):
         parsed = parse_datetime(value, default_tz, now)
         if parsed:
             return parsed
@@ -164,8 +276,10 @@ def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timez
 
 
 def extract_modified_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
-                        now: datetime | None = None) -> datetime | None:
-    candidates = [_json_ld_value(json_ld_articles(tree), "dateModified"),
+                        now: datetime | None = None,
+                        ld: list[dict[str, Any]] | None = None) -> datetime | None:
+    ld = json_ld_articles(tree) if ld is None else ld
+    candidates = [_json_ld_value(ld, "dateModified"),
                   meta_content(tree, *MODIFIED_META)]
     for value in candidates:
         if isinstance(value, str):
@@ -176,8 +290,10 @@ def extract_modified_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezo
 
 
 def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
-                     meta_names: tuple[str, ...]) -> Iterator[str]:
-    value = _json_ld_value(json_ld_articles(tree), json_ld_key)
+                     meta_names: tuple[str, ...],
+                     ld: list[dict[str, Any]] | None = None) -> Iterator[str]:
+    ld = json_ld_articles(tree) if ld is None else ld
+    value = _json_ld_value(ld, json_ld_key)
     if isinstance(value, str):
         yield value
     value = meta_content(tree, *meta_names)
@@ -200,9 +316,11 @@ def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
                     yield printed
 
 
-def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None) -> list[str]:
+def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None,
+                    ld: list[dict[str, Any]] | None = None) -> list[str]:
     """Author names from JSON-LD, meta author, or trafilatura's guess, cleaned."""
-    value = _json_ld_value(json_ld_articles(tree), "author")
+    ld = json_ld_articles(tree) if ld is None else ld
+    value = _json_ld_value(ld, "author")
     names: list[str] = []
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
@@ -210,7 +328,10 @@ def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None) ->
         elif isinstance(item, str):
             names.append(item)
     if not any(names):
-        meta = meta_content(tree, "author", "article:author", "parsely-author", "sailthru.author")
+        names = _json_ld_people(tree)
+    if not any(names):
+        meta = meta_content(tree, "author", "article:author", "parsely-author", "sailthru.author",
+                            "dc.creator", "dcterms.creator", "citation_author", "byl")
         if meta and not meta.startswith("http"):
             names = [meta]
     if not any(names) and fallback:
@@ -218,11 +339,57 @@ def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None) ->
     return clean_authors(names)
 
 
-_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|&|\|)\s*", re.I)
-_AUTHOR_PREFIX_RE = re.compile(r"^(?:by|written by|words by|from)\s*:?\s+", re.I)
+def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
+    """Authors named by any JSON-LD object (a WebPage, a Recipe, a @graph
+    Person), when no article object names one."""
+    names: list[str] = []
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text_content() or "")
+        except ValueError:
+            continue
+        for obj in _walk_json_ld(data):
+            value = obj.get("author") or obj.get("creator")
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
+                    names.append(html_unescape(str(item.get("name") or "")))
+                elif isinstance(item, str):
+                    names.append(html_unescape(item))
+        if any(names):
+            break
+    return names
+
+
+_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n)\s*", re.I)
+# "By", "View all posts by", "Von", "Par", "Autor:" ... before the name.
+_AUTHOR_PREFIX_RE = re.compile(
+    r"^(?:(?:view all posts|posts|articles|stories|written|words|posted|edited|photos?|text)\s+by|"
+    r"by|from|von|vom|par|por|di|door|autor(?:in)?|author|redakteur(?:in)?)\s*:?\s+", re.I)
 _NOT_A_PERSON_RE = re.compile(
     r"news|radio|press|staff|agency|reporter|editor|correspondent|contributor|"
-    r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@", re.I)
+    r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d", re.I)
+# Names that content systems print when there is no author.
+PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
+                       "guest", "author", "webmaster", "wordpressadmin", "redaktion", "user"}
+# A byline often runs into its date: "Nathan Willis March 25, 2015". Whole
+# month/weekday words only: "Jung", "Marathe" and "Le Clerc" are names.
+_TRAILING_DATE_RE = re.compile(
+    r"\s+(?:(?:january|february|march|april|may|june|july|august|september|october|"
+    r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|updated|published|posted)(?:\s+\d.*|\s*,.*)?$"
+    r"|\s*\d.*$", re.I)
+
+
+def clean_author_name(part: str) -> str | None:
+    """One byline fragment to a person's name, or None when it is not one."""
+    part = _AUTHOR_PREFIX_RE.sub("", normalize_text(part)).strip(" .,:-–—|")
+    part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
+    part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
+    if not part or part.casefold() in PLACEHOLDER_AUTHORS or _NOT_A_PERSON_RE.search(part):
+        return None
+    if not 1 <= len(part.split()) <= 4:
+        return None
+    return part
 
 
 def clean_authors(names: list[str]) -> list[str]:
@@ -231,11 +398,9 @@ def clean_authors(names: list[str]) -> list[str]:
     for raw in names:
         text = _AUTHOR_PREFIX_RE.sub("", normalize_text(raw or ""))
         for part in _AUTHOR_SPLIT_RE.split(text):
-            part = _AUTHOR_PREFIX_RE.sub("", part).strip(" .,:-")
-            if not part or _NOT_A_PERSON_RE.search(part) or not (1 <= len(part.split()) <= 4):
-                continue
-            if part not in people:
-                people.append(part)
+            name = clean_author_name(part)
+            if name and name.casefold() not in {p.casefold() for p in people}:
+                people.append(name)
     return people
 
 
@@ -250,11 +415,13 @@ def extract_image_credit(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
-def extract_rights(tree: lxml_html.HtmlElement) -> str | None:
+def extract_rights(tree: lxml_html.HtmlElement,
+                   ld: list[dict[str, Any]] | None = None) -> str | None:
     """The page's copyright line when the article text does not carry it:
     JSON-LD copyrightNotice, meta copyright / dc.rights, then a short
     copyright line anywhere in the page (usually the footer)."""
-    value = _json_ld_value(json_ld_articles(tree), "copyrightNotice") \
+    ld = json_ld_articles(tree) if ld is None else ld
+    value = _json_ld_value(ld, "copyrightNotice") \
         or meta_content(tree, "copyright", "dc.rights", "dcterms.rights")
     if isinstance(value, str) and value.strip():
         return normalize_text(value)

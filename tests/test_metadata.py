@@ -1,0 +1,103 @@
+"""Metadata functions on small HTML strings, one case per example."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import html as lxml_html
+
+from pipelines.metadata import clean_authors, extract_authors, extract_title, title_segments
+
+
+def tree(markup: str):
+    return lxml_html.document_fromstring(f"<html><head>{markup}</head></html>"
+                                         if "<body" not in markup else f"<html>{markup}</html>")
+
+
+@pytest.mark.parametrize("markup, expected", [
+    # The printed <h1> confirmed by <title> with a site suffix.
+    ('<head><title>Storm hits coast › Nordish by Nature</title></head>'
+     '<body><h1>Storm hits coast</h1></body>', "Storm hits coast"),
+    # <h1> logo linking home is the site name, not the headline.
+    ('<head><title>seelenradio » Nummer zwei: Leo</title></head>'
+     '<body><h1><a href="/">seelenradio</a></h1><h2>Nummer zwei: Leo</h2></body>',
+     "Nummer zwei: Leo"),
+    # og:title equal to the <h1> wins over a different SEO headline in JSON-LD.
+    ('<head><script type="application/ld+json">{"@type": "NewsArticle", "headline": "SEO text"}'
+     '</script><meta property="og:title" content="Nutzerbasierte Abrechnung: Stars fordern Modell">'
+     '</head><body><h1>Nutzerbasierte Abrechnung: Stars fordern Modell</h1></body>',
+     "Nutzerbasierte Abrechnung: Stars fordern Modell"),
+    # Typographic quotes in the <h1>, ASCII ones in the metadata: the printed one.
+    ('<head><meta property="og:title" content="A Paris-8, beaucoup d\'actions - Bondy Blog">'
+     '</head><body><h1>A Paris-8, beaucoup d’actions</h1></body>', "A Paris-8, beaucoup d’actions"),
+    # og:title equal to the site name is skipped; the only <h1> is the headline.
+    ('<head><meta property="og:site_name" content="NMB-MEDIA"><meta property="og:title" '
+     'content="NMB-MEDIA"></head><body><h1>Anpassung der Vorlagen</h1></body>',
+     "Anpassung der Vorlagen"),
+    # No heading: <title> minus the site name.
+    ('<head><meta property="og:site_name" content="ABC News"><title>Envoys meet | ABC News</title>'
+     '</head><body><p>x</p></body>', "Envoys meet"),
+    # HTML entities left in JSON-LD are decoded.
+    ('<head><script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+     '"Strava unveils &#8216;family&#8217; plan"}</script></head><body><p>x</p></body>',
+     "Strava unveils ‘family’ plan"),
+])
+def test_extract_title(markup, expected):
+    assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Site » Blog » Headline", ["Site", "Blog", "Headline"]),
+    ("Headline | Site", ["Headline", "Site"]),
+    ("Covid-19 in Berlin", ["Covid-19 in Berlin"]),
+])
+def test_title_segments(title, expected):
+    assert title_segments(title) == expected
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["By Stephanie Ebbs and Ben Gittleson"], ["Stephanie Ebbs", "Ben Gittleson"]),
+    (["View all posts by Daniel Lemire"], ["Daniel Lemire"]),
+    (["Benjamin Fischer und Marcus Theurer"], ["Benjamin Fischer", "Marcus Theurer"]),
+    (["Von Anna Schmidt"], ["Anna Schmidt"]),
+    (["Par Sébastien Farcis"], ["Sébastien Farcis"]),
+    (["Nathan Willis March 25, 2015"], ["Nathan Willis"]),
+    (["Frank Bueltge - http://bueltge.de"], ["Frank Bueltge"]),
+    (["Name"], []),
+    (["Super User"], []),
+    (["cipha[at]cipha.net"], []),
+    (["Email the author"], []),
+    (["ABC News"], []),
+    (["Associated Press"], []),
+    (["Morgan Winsor", "morgan winsor"], ["Morgan Winsor"]),
+    (["Jane Doe; John Roe"], ["Jane Doe", "John Roe"]),
+])
+def test_clean_authors(names, expected):
+    assert clean_authors(names) == expected
+
+
+@pytest.mark.parametrize("markup, expected", [
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "author": '
+     '[{"@type": "Person", "name": "A Writer"}, {"@type": "Organization", "name": "ABC"}]}</script>',
+     ["A Writer"]),
+    ('<meta name="author" content="By Jane Doe">', ["Jane Doe"]),
+    ('<meta name="author" content="https://facebook.com/someone">', []),
+])
+def test_extract_authors(markup, expected):
+    assert extract_authors(tree(markup)) == expected
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["Chris Jung"], ["Chris Jung"]),
+    (["Nikhil Marathe"], ["Nikhil Marathe"]),
+    (["Loïc Le Clerc"], ["Loïc Le Clerc"]),
+    (["Joshua Sokol May 3, 2019"], ["Joshua Sokol"]),
+    (["Lucas Nolan22 Dec 2016651"], ["Lucas Nolan"]),
+])
+def test_clean_authors_cuts_dates_but_not_names_that_look_like_months(names, expected):
+    assert clean_authors(names) == expected
+
+
+def test_authors_from_any_json_ld_object_when_no_article_names_one():
+    markup = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", '
+              '"author": {"@type": "Person", "name": "Doris Schuppe"}}]}</script>')
+    assert extract_authors(tree(markup)) == ["Doris Schuppe"]
