@@ -34,6 +34,24 @@ FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+j
               "application/json", "application/rdf+xml", "application/xml", "text/xml"}
 
 
+class DiscoveryError(ValueError):
+    """An entry point that cannot be read; `reason` is machine-readable."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+# Feeds and sitemaps never need entity declarations; a document that declares
+# them is an entity-expansion ("billion laughs") or external-entity attack.
+_ENTITY_DECLARATION = b"<!ENTITY"
+
+
+def refuse_entity_declarations(body: bytes) -> None:
+    if _ENTITY_DECLARATION in body[:65536].upper():
+        raise DiscoveryError("xml_entities_refused", "the document declares XML entities")
+
+
 class EntryKind(enum.Enum):
     ROBOTS = "robots"
     SITEMAP_INDEX = "sitemap_index"
@@ -99,6 +117,7 @@ def _utc(value: str | None) -> datetime | None:
 def links_from_sitemap(url: str, body: bytes) -> list[Discovered]:
     """URLs of a sitemap (articles, with lastmod and Google News fields) or of a
     sitemap index (more sitemaps)."""
+    refuse_entity_declarations(body)
     links: list[Discovered] = []
     parser = lxml.etree.iterparse(BytesIO(body), events=("end",), recover=True,
                                   resolve_entities=False, no_network=True, remove_comments=True,
@@ -135,7 +154,10 @@ def _struct_time_utc(value) -> datetime | None:
 
 def links_from_feed(url: str, body: bytes) -> list[Discovered]:
     """Article links of an RSS 2.0 / RSS 1.0 / Atom feed."""
+    refuse_entity_declarations(body)
     parsed = feedparser.parse(body, response_headers={"content-location": url})
+    if parsed.bozo and not any(entry.get("link") for entry in parsed.entries):
+        raise DiscoveryError("malformed_feed", str(parsed.get("bozo_exception", "unreadable"))[:200])
     links = []
     for entry in parsed.entries:
         link = entry.get("link")
@@ -154,8 +176,8 @@ def links_from_json_feed(url: str, body: bytes) -> list[Discovered]:
     """Article links of a JSON Feed (jsonfeed.org, versions 1 and 1.1)."""
     try:
         feed = json.loads(body)
-    except ValueError:
-        return []
+    except ValueError as exc:
+        raise DiscoveryError("malformed_feed", f"invalid JSON Feed: {exc}") from exc
     links = []
     for item in feed.get("items", []) if isinstance(feed, dict) else []:
         link = item.get("url") or item.get("external_url")

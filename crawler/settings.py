@@ -40,6 +40,15 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024   # no article page is larger; bigger is an 
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+RETRY_AFTER_MAX = 60      # seconds; a 429/503 asking to wait longer is retried next run
+SSRF_GUARD_ENABLED = True
+SSRF_ALLOWED_PRIVATE_HOSTS = []
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.PrivateNetworkGuardMiddleware": 60,   # after OffsiteMiddleware (50)
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,           # Scrapy's retry slot
+    "crawler.middlewares.OffsiteRedirectMiddleware": 650,      # sees 3xx before RedirectMiddleware (600)
+}
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False   # no listening ports on a cron host

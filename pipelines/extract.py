@@ -103,6 +103,8 @@ _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 def parse_html(page: bytes | str) -> lxml_html.HtmlElement:
     """Decode, then parse once."""
+    if not page or not page.strip():
+        raise Rejected("empty_page", "the page has no content")
     text = _XML_DECLARATION_RE.sub("", decode_page(page), count=1)
     try:
         tree = lxml_html.document_fromstring(text)
@@ -111,12 +113,41 @@ def parse_html(page: bytes | str) -> lxml_html.HtmlElement:
     return tree
 
 
+# Chinese, Japanese and Korean text runs without spaces; about two characters
+# make a word (the usual estimate for reading-time counts).
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+CJK_CHARS_PER_WORD = 2
+
+
+def count_words(text: str) -> int:
+    """Words of `text`, counting CJK scripts by characters."""
+    return max(len(text.split()), len(_CJK_RE.findall(text)) // CJK_CHARS_PER_WORD)
+
+
+# Titles and headings of "not found" pages served with 200 (soft 404s).
+_ERROR_PAGE_RE = re.compile(
+    r"^\W*(?:error\W*)?(?:404|410)\b|\bpage (?:was )?not found\b|\b(?:page|article|story|content) "
+    r"(?:you (?:are|were) looking for )?(?:is no longer available|does not exist|cannot be found|"
+    r"could not be found|has been removed)\b|^\W*not found\W*$", re.I)
+
+
+def looks_like_error_page(tree: lxml_html.HtmlElement, title: str | None) -> bool:
+    """A "page not found" page served with status 200."""
+    headings = [title or ""] + [h.text_content() for h in tree.iter("h1")][:2]
+    title_el = tree.find(".//title")
+    if title_el is not None:
+        headings.append(title_el.text_content())
+    return any(_ERROR_PAGE_RE.search(h.strip()) for h in headings if h and len(h) < 150)
+
+
 def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     """Return the article record for `page`, or raise `Rejected`."""
     tree = parse_html(page)
     fetched_at = context.fetched_at or datetime.now(timezone.utc)
     ld = json_ld_articles(tree)
     title = extract_title(tree, context.url, ld=ld)
+    if looks_like_error_page(tree, title):
+        raise Rejected("soft_404", f"an error page answered with HTTP {context.http_status}: {title!r}")
     description = extract_description(tree)
     image_credit = extract_image_credit(tree)
     # Metadata first, on the untouched tree; trafilatura only for the text.
@@ -132,7 +163,7 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         document.text.split("\n"), title=title, description=description,
         image_credit=image_credit, stop_lines=context.stop_lines)
     body = "\n\n".join(cleaned.paragraphs)
-    words = len(body.split())
+    words = count_words(body)
     if words < context.min_body_words:
         raise Rejected("too_short",
                        f"{words} words of text after cleanup (minimum {context.min_body_words})")

@@ -17,12 +17,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterator
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
 from crawler.discovery import (
+    DiscoveryError,
     Discovered,
     EntryKind,
     classify,
@@ -35,11 +35,13 @@ from crawler.discovery import (
     links_from_sitemap,
     site_root,
 )
+from crawler.faults import failure_reason
 from crawler.items import FetchedPage
 from crawler.sources import Source, load_source
 from pipelines.ledger import CrawlState, Ledger
 from pipelines.storage import open_archive
 
+ERROR_STATUSES = list(range(400, 600))
 # Refuse to gunzip sitemaps beyond this (gzip bombs).
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
@@ -139,7 +141,11 @@ class NewsSpider(scrapy.Spider):
                 response.request.url, _header(response, b"ETag"), _header(response, b"Last-Modified"))
         body = response.body
         if gzip_magic_number(response):
-            body = gunzip(body, max_size=MAX_SITEMAP_BYTES)
+            try:
+                body = gunzip(body, max_size=MAX_SITEMAP_BYTES)
+            except Exception as exc:  # scrapy's _DecompressionMaxSizeExceeded, zlib errors
+                self._entry_point_error(status, DiscoveryError("too_large", f"gunzip: {exc}"))
+                return
         kind = classify(response.url, body, _header(response, b"Content-Type") or "")
         status.kind = kind.value
         self.crawler.stats.inc_value(f"discovery/entry_points/{kind.value}")
@@ -147,7 +153,11 @@ class NewsSpider(scrapy.Spider):
             status.links = 1
             yield from self.parse_article(response)
             return
-        links = self._links(kind, response, body)
+        try:
+            links = self._links(kind, response, body)
+        except DiscoveryError as exc:
+            self._entry_point_error(status, exc)
+            return
         if kind is EntryKind.PAGE and is_site_root(response.url):
             links.append(Discovered(site_root(response.url) + "robots.txt", is_entry_point=True))
         status.links = len(links)
@@ -162,6 +172,12 @@ class NewsSpider(scrapy.Spider):
             elif self._wanted(link):
                 self.crawler.stats.inc_value("discovery/article_candidates")
                 yield self._article_request(link, discovered_from=response.url)
+
+    def _entry_point_error(self, status: EntryPointStatus, exc: DiscoveryError) -> None:
+        status.error = str(exc)
+        self.crawler.stats.inc_value("discovery/entry_points_failed")
+        self.crawler.stats.inc_value(f"discovery/entry_point_errors/{exc.reason}")
+        self.logger.error("entry point %s refused: %s", status.url, exc)
 
     def _links(self, kind: EntryKind, response: Response, body: bytes) -> list[Discovered]:
         if kind is EntryKind.ROBOTS:
@@ -185,7 +201,7 @@ class NewsSpider(scrapy.Spider):
 
     def entry_point_failed(self, failure: Failure) -> None:
         url = failure.request.url
-        message = failure.getErrorMessage() or failure.type.__name__
+        message = f"{failure_reason(failure.value)}: {failure.getErrorMessage() or failure.type.__name__}"
         self._entry_point_status.setdefault(url, EntryPointStatus(url)).error = message
         self.crawler.stats.inc_value("discovery/entry_points_failed")
         self.logger.error("entry point %s failed: %s", url, message)
@@ -209,10 +225,11 @@ class NewsSpider(scrapy.Spider):
         return True
 
     def _article_request(self, link: Discovered, discovered_from: str) -> scrapy.Request:
-        # handle_httpstatus_all: a 404 or 500 still reaches parse_article, so the
-        # page is recorded as a rejection with its status instead of vanishing.
+        # Error statuses still reach parse_article, so the page is recorded as a
+        # rejection with its status instead of vanishing; redirects (3xx) are
+        # left to RedirectMiddleware (handle_httpstatus_all would disable it).
         return scrapy.Request(link.url, callback=self.parse_article, errback=self.article_failed,
-                              meta={"handle_httpstatus_all": True, "listing": link,
+                              meta={"handle_httpstatus_list": ERROR_STATUSES, "listing": link,
                                     "discovered_from": discovered_from})
 
     def parse_article(self, response: Response) -> Iterator[FetchedPage]:
@@ -221,7 +238,7 @@ class NewsSpider(scrapy.Spider):
                           content_type=content_type)
         if response.status != 200:
             page.error, page.error_detail = f"http_{response.status}", f"HTTP {response.status}"
-        elif not isinstance(response, TextResponse):
+        elif not isinstance(response, TextResponse) or not is_html(content_type, response.body):
             page.error, page.error_detail = "not_html", f"content type {content_type or 'unknown'}"
         else:
             page.html = response.text
@@ -229,12 +246,8 @@ class NewsSpider(scrapy.Spider):
 
     def article_failed(self, failure: Failure) -> Iterator[FetchedPage]:
         """A fetch that failed after retries, or was refused, is still accounted for."""
-        if failure.check(IgnoreRequest):
-            reason = "robots_disallowed" if "robots" in failure.getErrorMessage() else "not_fetched"
-        else:
-            reason = "fetch_error"
         page = self._page(failure.request, failure.request.url)
-        page.error = reason
+        page.error = failure_reason(failure.value)
         page.error_detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
         yield page
 
@@ -248,6 +261,17 @@ class NewsSpider(scrapy.Spider):
             listed_modified_at=listing.lastmod if listing else None,
             listed_keywords=list(listing.keywords) if listing else [],
             **fields)
+
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_html(content_type: str | None, body: bytes) -> bool:
+    """An HTML page by its declared type, or, undeclared, by its first bytes."""
+    if content_type:
+        return content_type.split(";")[0].strip().lower() in HTML_TYPES
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<"))
 
 
 def _header(response: Response, name: bytes) -> str | None:

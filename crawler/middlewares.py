@@ -1,0 +1,135 @@
+"""Downloader middlewares: politeness when a site asks for it, and a guard
+against being steered into private networks."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Request, Response
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds a Retry-After header asks for (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Scrapy's retries, waiting as long as a 429/503 Retry-After asks (up to
+    RETRY_AFTER_MAX seconds; a longer wait gives up on the page for this run)."""
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 60.0)
+
+    async def process_request(self, request: Request, spider=None) -> None:
+        delay = request.meta.pop("retry_after_delay", None)
+        if delay:
+            await asyncio.sleep(delay)
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if response.status in (429, 503) and not request.meta.get("dont_retry"):
+            delay = retry_after_seconds(response.headers.get(b"Retry-After"))
+            if delay is not None and delay > self.max_wait:
+                return response
+            retry = self._retry(request, f"{response.status} Retry-After")
+            if retry is None:
+                return response
+            if delay:
+                retry.meta["retry_after_delay"] = delay
+            return retry
+        return super().process_response(request, response)
+
+
+def is_private_address(host: str) -> bool:
+    """True when `host` is, or resolves to, a loopback, private, link-local or
+    otherwise non-public address."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return False  # the download will fail with a DNS error of its own
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            return True
+    return False
+
+
+class PrivateNetworkGuardMiddleware:
+    """Refuse requests (redirects included) to hosts that resolve to private or
+    loopback addresses, unless the source itself lives there: a public news
+    site must not steer the crawler into the network it runs in (SSRF).
+
+    The hosts of the source's entry points (configured or START_URLS: a mirror
+    on 127.0.0.1 in tests and demos) are allowed, and so are those listed in
+    SSRF_ALLOWED_PRIVATE_HOSTS."""
+
+    def __init__(self, allowed_hosts: set[str]):
+        self.allowed_hosts = allowed_hosts
+        self._verdicts: dict[str, bool] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "PrivateNetworkGuardMiddleware":
+        if not crawler.settings.getbool("SSRF_GUARD_ENABLED", True):
+            raise NotConfigured("SSRF_GUARD_ENABLED is off")
+        allowed = {h.lower() for h in crawler.settings.getlist("SSRF_ALLOWED_PRIVATE_HOSTS")}
+        # The hosts the operator named as entry points are trusted wherever they are.
+        source = getattr(crawler.spider, "source", None)
+        if source is not None:
+            allowed |= {(urlsplit(u).hostname or "").lower() for u in source.entry_points}
+        return cls(allowed)
+
+    def process_request(self, request: Request, spider=None) -> None:
+        host = (urlsplit(request.url).hostname or "").lower()
+        if not host or host in self.allowed_hosts:
+            return None
+        if host not in self._verdicts:
+            self._verdicts[host] = is_private_address(host)
+        if self._verdicts[host]:
+            raise IgnoreRequest(f"refused {request.url}: {host} resolves to a private address")
+        return None
+
+
+def host_allowed(host: str, allowed_domains: list[str] | tuple[str, ...]) -> bool:
+    host = host.lower()
+    return any(host == d.lower() or host.endswith("." + d.lower()) for d in allowed_domains)
+
+
+class OffsiteRedirectMiddleware:
+    """Refuse a redirect that leaves the source's domains, as a failure of the
+    request (so the page is recorded as rejected, reason `offsite`): Scrapy's
+    OffsiteMiddleware drops such redirects when they are scheduled, silently."""
+
+    def __init__(self, allowed_domains: list[str]):
+        self.allowed_domains = allowed_domains
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "OffsiteRedirectMiddleware":
+        return cls(list(getattr(crawler.spider, "allowed_domains", None) or []))
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        location = response.headers.get(b"Location")
+        if not (300 <= response.status < 400) or not location or not self.allowed_domains:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        host = urlsplit(target).hostname or ""
+        if not host_allowed(host, self.allowed_domains):
+            raise IgnoreRequest(f"refused offsite redirect from {request.url} to {target}")
+        return response

@@ -1,0 +1,88 @@
+"""Every fault of a bad night is handled, counted under its own reason, and the
+crawl finishes: each page ends archived or rejected with that reason."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.http import Request
+
+from crawler.middlewares import PrivateNetworkGuardMiddleware, retry_after_seconds
+from crawler.run import EXIT_PARTIAL
+from scrapy.exceptions import IgnoreRequest
+from tests.archive_readers import read_dataset
+from tests.conftest import REPO, clean_env, run_crawl
+from tests.fault_site import EXPECTED, FAULT_SETTINGS, FaultSite
+
+
+@pytest.fixture(scope="module")
+def fault_crawl(tmp_path_factory):
+    archive = str(tmp_path_factory.mktemp("faults") / "archive")
+    with FaultSite() as site:
+        result = run_crawl("abc", env=clean_env(ARCHIVE_URI=archive, START_URLS=" ".join(
+            site.url(p) for p in ("feed.rss", "bomb-feed.xml", "xxe-sitemap.xml", "malformed.rss",
+                                  "self-index.xml"))), args=FAULT_SETTINGS, timeout=300)
+    articles = read_dataset(archive, "articles", {}).to_pylist()
+    rejects = read_dataset(archive, "rejects", {}).to_pylist()
+    return site, result, articles, rejects
+
+
+def test_crawl_finishes_with_partial_failure_status(fault_crawl):
+    site, result, articles, rejects = fault_crawl
+    # The refused entry points make the run a partial failure, not a crash.
+    assert result.returncode == EXIT_PARTIAL, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("path, reason", sorted(EXPECTED.items()))
+def test_each_fault_ends_under_its_own_reason(fault_crawl, path, reason):
+    site, result, articles, rejects = fault_crawl
+    archived = {a["url"][len(site.base_url):] for a in articles}
+    rejected = {}
+    for r in rejects:
+        rejected.setdefault(r["url"][len(site.base_url):].split("?")[0], r["reason"])
+    if reason is None:
+        assert path in archived, rejected.get(path)
+        assert path not in rejected
+    else:
+        assert rejected.get(path) == reason
+        assert path not in archived
+
+
+def test_charsets_are_decoded(fault_crawl):
+    _, _, articles, _ = fault_crawl
+    by_title = {a["title"]: a for a in articles}
+    assert "Le café reopened – its naïve owner said: “we are back”." in by_title[
+        "Café reopens – owner is “back”"]["body"]
+    assert "東京都は火曜日、新しい橋の工事が来月に完了すると発表しました。" in by_title[
+        "新しい橋の工事が完了へ"]["body"]
+
+
+def test_retry_after_was_honoured_then_the_page_fetched(fault_crawl):
+    site, *_ = fault_crawl
+    assert site.hits["/retry-after.html"] == 2
+    assert site.hits["/rate-limited.html"] == 2
+
+
+def test_hostile_entry_points_are_refused_by_reason(fault_crawl):
+    site, result, *_ = fault_crawl
+    assert "bomb-feed.xml refused: xml_entities_refused" in result.stderr
+    assert "xxe-sitemap.xml refused: xml_entities_refused" in result.stderr
+    assert "malformed.rss refused: malformed_feed" in result.stderr
+    # A sitemap index that lists itself is read once.
+    assert site.hits["/self-index.xml"] == 1
+    assert site.hits["/bomb-item.html"] == 0
+
+
+@pytest.mark.parametrize("value, seconds", [(b"7", 7.0), (b"Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+                                            (None, None), (b"soon", None)])
+def test_retry_after_header(value, seconds):
+    assert retry_after_seconds(value) == seconds
+
+
+def test_private_network_guard_refuses_redirect_targets_in_private_networks():
+    guard = PrivateNetworkGuardMiddleware(allowed_hosts={"mirror.internal"})
+    with pytest.raises(IgnoreRequest, match="resolves to a private address"):
+        guard.process_request(Request("http://localhost:8080/admin"))
+    with pytest.raises(IgnoreRequest, match="private address"):
+        guard.process_request(Request("http://169.254.169.254/latest/meta-data/"))
+    assert guard.process_request(Request("http://mirror.internal/a")) is None
