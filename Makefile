@@ -9,7 +9,9 @@ START_URLS ?=
 ARCHIVE_URI ?= ./archive
 PYTEST_ARGS ?=
 
-.PHONY: crawl crawl-all test extract eval clean-venv help
+ROUNDS ?= 12
+
+.PHONY: crawl crawl-all test torture extract eval clean-venv help
 
 help:
 	@echo "make crawl SOURCE=abc [START_URLS='URL ...'] [ARCHIVE_URI=./archive|s3://bucket/prefix]"
@@ -47,6 +49,10 @@ endif
 
 eval: $(VENV)/.dev
 	$(PY) -m evaluation.run --data "$(DATA)" --out "$(or $(OUT),evaluation/results.json)"
+
+# kill -9 at random moments and an S3 outage; reports lost / duplicated / partial (minutes).
+torture: $(VENV)/.dev
+	$(PY) -m reliability.torture --rounds $(ROUNDS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -252,14 +252,16 @@ if __name__ == "__main__":
 class ExtractPipeline:
     """Item pipeline: FetchedPage -> article record, or PageRejected with the reason."""
 
-    def __init__(self, default_tz: tzinfo, stop_lines: tuple[str, ...]):
+    def __init__(self, default_tz: tzinfo, stop_lines: tuple[str, ...],
+                 languages: tuple[str, ...] = ()):
         self.default_tz = default_tz
         self.stop_lines = stop_lines
+        self.languages = languages
 
     @classmethod
     def from_crawler(cls, crawler) -> "ExtractPipeline":
         source = crawler.spider.source
-        return cls(source.tzinfo, source.stop_lines)
+        return cls(source.tzinfo, source.stop_lines, source.languages)
 
     def process_item(self, page: FetchedPage) -> dict[str, Any]:
         if page.error:
@@ -271,6 +273,9 @@ class ExtractPipeline:
             record = extract_article(page.html or "", context)
         except Rejected as exc:
             raise PageRejected(exc.reason, exc.detail) from exc
+        if self.languages and record["language"] and record["language"] not in self.languages:
+            raise PageRejected("wrong_language", f"language {record['language']!r}, source takes "
+                                                 f"{', '.join(self.languages)}")
         return with_listing_hints(record, page)
 
 

@@ -13,8 +13,10 @@ import socket
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fixture_site import QuietServer
 
 # What a crawl with FAULT_SETTINGS must make of each article URL.
 EXPECTED: dict[str, str | None] = {
@@ -35,6 +37,7 @@ EXPECTED: dict[str, str | None] = {
     "/offsite.html": "offsite",
     "/empty.html": "empty_page",
     "/soft-404.html": "soft_404",
+    "/german.html": "wrong_language",  # the source takes English only
 }
 FAULT_SETTINGS = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=false",
                   "-s", "DOWNLOAD_TIMEOUT=2", "-s", "DOWNLOAD_MAXSIZE=1000000",
@@ -46,8 +49,9 @@ PARAGRAPH = ("Officials said on Tuesday that the bridge would reopen next month 
              "to its deck and railings, which were damaged when a barge struck a pier in March. ")
 
 
-def article_html(title: str, text: str = PARAGRAPH * 3, charset: str = "utf-8") -> str:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="{charset}"><title>{title}</title>'
+def article_html(title: str, text: str = PARAGRAPH * 3, charset: str = "utf-8",
+                 lang: str = "en") -> str:
+    return (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="{charset}"><title>{title}</title>'
             f'</head><body><article><h1>{title}</h1><p>{text}</p><p>{text}</p></article>'
             f"</body></html>")
 
@@ -91,8 +95,7 @@ class FaultSite:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -196,6 +199,10 @@ class FaultSite:
 
     def route_empty_html(self, h, n, q):
         h.answer(200, b"")
+
+    def route_german_html(self, h, n, q):
+        text = "Die Brücke wird nach den Reparaturen im nächsten Monat wieder geöffnet, sagten Beamte. " * 4
+        h.answer(200, article_html("Brücke wird wieder geöffnet", text, lang="de").encode())
 
     def route_soft_404_html(self, h, n, q):
         h.answer(200, b"<html><head><title>Page not found | News</title></head><body>"

@@ -26,6 +26,14 @@ CONTENT_TYPES = {".rss": "application/rss+xml", ".xml": "application/xml",
                  ".txt": "text/plain", ".html": "text/html; charset=utf-8"}
 
 
+class QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-answer (timeouts, killed crawls) are normal here."""
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        pass
+
+
 class FixtureSite:
     def __init__(self, root: Path, delay: float = 0.0):
         self.root = root
@@ -79,7 +87,7 @@ class FixtureSite:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -33,6 +33,7 @@ class Source:
     stop_lines: tuple[str, ...] = field(default_factory=tuple)
     article_patterns: tuple[str, ...] = field(default_factory=tuple)
     max_age_days: int | None = None
+    languages: tuple[str, ...] = field(default_factory=tuple)   # empty: any language
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -74,6 +75,7 @@ def load_source(key: str) -> Source:
             stop_lines=tuple(data.get("cleanup", {}).get("stop_lines", [])),
             article_patterns=tuple(data.get("discovery", {}).get("article_patterns", [])),
             max_age_days=data.get("discovery", {}).get("max_age_days"),
+            languages=tuple(code.lower() for code in data.get("languages", [])),
         )
     except KeyError as exc:
         raise SourceError(f"{path}: missing required key {exc.args[0]!r}") from exc
