@@ -16,6 +16,18 @@ NEWS_RUN_ID = ""          # unique per run; names the files the run writes
 ARCHIVE_URI = None        # None: $ARCHIVE_URI, else ./archive (pipelines/storage.py)
 ARCHIVE_MAX_BUFFERED_ROWS = 10_000
 
+# --- Raw archive (crawler/middlewares.py, pipelines/warc.py) ------------------
+WARC_ENABLED = True                  # every response to raw/…/*.warc.gz
+WARC_MAX_FILE_BYTES = 1_000_000_000  # rotate WARC files at this size
+WARC_SPOOL_DIR = None                # local directory for WARC files being written
+REPLAY = ""                          # a WARC (path or s3:// URL) to crawl instead of the network
+
+DOWNLOADER_MIDDLEWARES = {
+    # Next to the downloader: records responses as received, requests as sent.
+    "crawler.middlewares.WarcRecorderMiddleware": 950,
+    "crawler.middlewares.WarcReplayMiddleware": 960,
+}
+
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
