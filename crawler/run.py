@@ -25,7 +25,7 @@ from crawler.spiders.news import NewsSpider
 from crawler.sources import SourceError, available_sources, load_source
 from crawler.lock import LockHeld, RunLock
 from pipelines.storage import Archive, ArchiveError, open_archive
-from pipelines.warc import WarcSource
+from pipelines.warc import WarcSource, warc_location
 from pipelines.writer import new_run_id
 
 EXIT_OK = 0
@@ -209,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     start_urls = os.environ.get("START_URLS", "").split()
     archive_uri = os.environ.get("ARCHIVE_URI") or None
     replay = os.environ.get("REPLAY") or None   # a WARC to crawl instead of the network
+    replay = warc_location(replay) if replay else None
     try:
         keys = available_sources() if args.all else [args.source or ""]
         for key in keys:

@@ -47,7 +47,7 @@ from pipelines.ledger import Ledger
 from pipelines.rejections import PageRejected
 from pipelines.storage import Archive, ArchiveError, open_archive
 from pipelines.validate import ValidatePipeline
-from pipelines.warc import RAW_DATASET, WarcResponse, WarcSource
+from pipelines.warc import RAW_DATASET, WarcResponse, WarcSource, warc_location
 from pipelines.writer import ParquetArchiveWriter, new_run_id
 
 # As `make crawl`'s (crawler/run.py).
@@ -291,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         source = load_source(args.source)
         archive = open_archive()
-        manifest = reprocess(source, archive, warcs=args.warc, domains=args.domain,
+        manifest = reprocess(source, archive, warcs=[warc_location(w) for w in args.warc],
+                             domains=args.domain,
                              since=args.since, until=args.until)
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -378,6 +378,11 @@ def read_response(data: bytes, pointer: WarcPointer) -> WarcResponse:
     raise ValueError(f"no WARC response record at {pointer.filename}:{pointer.offset}")
 
 
+def warc_location(argument: str) -> str:
+    """A WARC named on the command line: an s3:// URL as it is, a path made absolute."""
+    return argument if "://" in argument else os.path.abspath(argument)
+
+
 def is_absolute_location(location: str) -> bool:
     return "://" in location or location.startswith("/")
 

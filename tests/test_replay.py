@@ -51,7 +51,7 @@ def test_readme_replay_demo_works_offline(tmp_path):
     archive_uri = str(tmp_path / "archive")
     result = run_crawl("abc", env=offline_env(clean_env(
         ARCHIVE_URI=archive_uri, START_URLS="http://abcnewsradioonline.com/",
-        REPLAY=str(REPLAY_WARC))))
+        REPLAY=str(REPLAY_WARC.relative_to(REPO)))))   # as in the README, from the clone
     assert result.returncode == 0, result.stderr[-3000:]
     assert "articles written=3 " in result.stderr
     assert sorted(r["title"] for r in articles(archive_uri)) == sorted(EXPECTED)
