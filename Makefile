@@ -7,15 +7,22 @@ PY := $(VENV)/bin/python
 SOURCE ?=
 START_URLS ?=
 ARCHIVE_URI ?= ./archive
+REPLAY ?=
+SINCE ?=
+UNTIL ?=
+WARC ?=
+DOMAINS ?=
 PYTEST_ARGS ?=
 
 ROUNDS ?= 12
 
-.PHONY: crawl crawl-all test torture extract eval clean-venv help
+.PHONY: crawl crawl-all reprocess test torture extract eval clean-venv help
 
 help:
 	@echo "make crawl SOURCE=abc [START_URLS='URL ...'] [ARCHIVE_URI=./archive|s3://bucket/prefix]"
+	@echo "make crawl SOURCE=abc REPLAY=file.warc.gz   crawl from a WARC instead of the network"
 	@echo "make crawl-all        crawl every source in crawler/sources/"
+	@echo "make reprocess SOURCE=abc [SINCE=YYYY-MM-DD] [UNTIL=YYYY-MM-DD] [WARC='path-or-s3-url ...'] [DOMAINS='example.com ...']"
 	@echo "make test             run the test suite (starts its own servers)"
 	@echo "make eval DATA=path   score extraction on the benchmark sets [OUT=evaluation/results.json]"
 
@@ -30,7 +37,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 
 crawl: $(VENV)/.runtime
 	@test -n "$(SOURCE)" || { echo "make crawl: SOURCE is required, e.g. make crawl SOURCE=abc" >&2; exit 2; }
-	ARCHIVE_URI="$(ARCHIVE_URI)" START_URLS="$(START_URLS)" $(PY) -m crawler.run "$(SOURCE)"
+	ARCHIVE_URI="$(ARCHIVE_URI)" START_URLS="$(START_URLS)" REPLAY="$(REPLAY)" $(PY) -m crawler.run "$(SOURCE)"
+
+# Rebuild articles from the raw WARC archive (or foreign WARC files), offline.
+reprocess: $(VENV)/.runtime
+	@test -n "$(SOURCE)" || { echo "make reprocess: SOURCE is required, e.g. make reprocess SOURCE=abc" >&2; exit 2; }
+	ARCHIVE_URI="$(ARCHIVE_URI)" $(PY) -m pipelines.reprocess "$(SOURCE)" \
+		$(if $(SINCE),--since "$(SINCE)") $(if $(UNTIL),--until "$(UNTIL)") \
+		$(foreach w,$(WARC),--warc "$(w)") $(foreach d,$(DOMAINS),--domain "$(d)")
 
 crawl-all: $(VENV)/.runtime
 	ARCHIVE_URI="$(ARCHIVE_URI)" $(PY) -m crawler.run --all

@@ -27,3 +27,7 @@ class FetchedPage:
     listed_published_at: datetime | None = None
     listed_modified_at: datetime | None = None
     listed_keywords: list[str] = field(default_factory=list)
+    # Where the response is in the raw archive (pipelines/warc.py), when one was received.
+    warc_filename: str | None = None
+    warc_record_offset: int | None = None
+    warc_record_length: int | None = None

@@ -1,6 +1,6 @@
 """Run one crawl, or one per source: what `make crawl` and `make crawl-all` call.
 
-    python -m crawler.run SOURCE          (START_URLS, ARCHIVE_URI from the environment)
+    python -m crawler.run SOURCE          (START_URLS, ARCHIVE_URI, REPLAY from the environment)
     python -m crawler.run --all
 
 Checks its inputs before anything is fetched (unknown source, unusable
@@ -26,6 +26,7 @@ from crawler.sources import SourceError, available_sources, load_source
 from crawler.lock import LockHeld, RunLock
 from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
 from pipelines.storage import Archive, ArchiveError, open_archive
+from pipelines.warc import WarcSource, warc_location
 from pipelines.writer import new_run_id
 
 EXIT_OK = 0
@@ -135,8 +136,10 @@ class Run:
 
 
 def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
-          overrides: dict[str, str] | None = None) -> int:
+          overrides: dict[str, str] | None = None, replay: str | None = None) -> int:
     settings = get_project_settings()
+    if replay:
+        settings.set("REPLAY", replay, priority="cmdline")
     settings.setdict(overrides or {}, priority="cmdline")
     status = EXIT_OK
     runs: list[Run] = []
@@ -234,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get("SPOOL_DIR"):
         overrides.setdefault("SPOOL_DIR", os.environ["SPOOL_DIR"])
     archive_uri = os.environ.get("ARCHIVE_URI") or None
+    replay = os.environ.get("REPLAY") or None   # a WARC to crawl instead of the network
+    replay = warc_location(replay) if replay else None
     try:
         keys = available_sources() if args.all else [args.source or ""]
         for key in keys:
@@ -242,6 +247,11 @@ def main(argv: list[str] | None = None) -> int:
                 source.with_entry_points(start_urls)
         if args.all and start_urls:
             raise SourceError("START_URLS applies to one source; use make crawl SOURCE=<key>")
+        if replay:
+            try:
+                WarcSource(replay)
+            except ArchiveError as exc:
+                raise SourceError(f"REPLAY {exc}") from None
         archive = open_archive(archive_uri)
     except SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -249,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ARCHIVE
-    return crawl(keys, start_urls, archive, overrides)
+    return crawl(keys, start_urls, archive, overrides, replay)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,12 @@ ARCHIVE_URI = None        # None: $ARCHIVE_URI, else ./archive (pipelines/storag
 ARCHIVE_MAX_BUFFERED_ROWS = 10_000
 SPOOL_DIR = "./spool"     # finished files wait here when the archive cannot be written
 
+# --- Raw archive (crawler/warc.py, pipelines/warc.py) -------------------------
+WARC_ENABLED = True                  # every response to raw/…/*.warc.gz
+WARC_MAX_FILE_BYTES = 1_000_000_000  # rotate WARC files at this size
+WARC_SPOOL_DIR = None                # local directory for WARC files being written
+REPLAY = ""                          # a WARC (path or s3:// URL) to crawl instead of the network
+
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
@@ -48,6 +54,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,           # Scrapy's retry slot
     "crawler.middlewares.OffsiteRedirectMiddleware": 650,      # sees 3xx before RedirectMiddleware (600)
+    # Next to the downloader: records responses as received, requests as sent.
+    "crawler.warc.WarcRecorderMiddleware": 950,
+    "crawler.warc.WarcReplayMiddleware": 960,
 }
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False

@@ -44,6 +44,16 @@ def assign_version(record: dict[str, Any], ledger: Ledger) -> dict[str, Any] | N
     return record
 
 
+def assign_reprocessed_version(record: dict[str, Any], ledger: Ledger) -> dict[str, Any] | None:
+    """Re-processing: a row with the same article_id, content_sha256 and
+    extractor_version as one archived is not written again (so running it twice
+    writes nothing); otherwise versions are numbered as a crawl numbers them,
+    against a ledger of the same extractor's rows (Ledger.load(extractor_version=...))."""
+    if ledger.holds(record["article_id"], record["content_sha256"], record["extractor_version"]):
+        return None
+    return assign_version(record, ledger)
+
+
 class DedupPipeline:
     def __init__(self, ledger: Ledger, state, stats):
         self.ledger = ledger

@@ -276,7 +276,7 @@ class ExtractPipeline:
         if self.languages and record["language"] and record["language"] not in self.languages:
             raise PageRejected("wrong_language", f"language {record['language']!r}, source takes "
                                                  f"{', '.join(self.languages)}")
-        return with_listing_hints(record, page)
+        return with_warc_pointer(with_listing_hints(record, page), page)
 
 
 def with_listing_hints(record: dict[str, Any], page: FetchedPage) -> dict[str, Any]:
@@ -287,4 +287,12 @@ def with_listing_hints(record: dict[str, Any], page: FetchedPage) -> dict[str, A
     record["listed_modified_at"] = page.listed_modified_at
     record["keywords"] = list(page.listed_keywords)
     record["version"] = 1
+    return record
+
+
+def with_warc_pointer(record: dict[str, Any], page: FetchedPage) -> dict[str, Any]:
+    """Where the page's bytes are in the raw archive (null when not recorded)."""
+    record["warc_filename"] = page.warc_filename
+    record["warc_record_offset"] = page.warc_record_offset
+    record["warc_record_length"] = page.warc_record_length
     return record

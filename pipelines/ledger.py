@@ -15,16 +15,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 
+from pipelines import EXTRACTOR_VERSION
 from pipelines.ids import canonical_key
 from pipelines.storage import Archive
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 
 LEDGER_COLUMNS = ["article_id", "url", "canonical_url", "content_sha256", "version",
-                  "listed_modified_at"]
+                  "listed_modified_at", "extractor_version"]
 # Rejections that will not change by asking again; transient ones (fetch errors,
 # 5xx, 429) are retried by the next run.
 PERMANENT_REJECTIONS = frozenset({"http_404", "http_410", "not_article", "too_short", "not_html",
@@ -43,19 +42,30 @@ class Ledger:
     articles: dict[str, ArchivedArticle] = field(default_factory=dict)
     ids_by_url: dict[str, str] = field(default_factory=dict)
     rejected_urls: dict[str, str] = field(default_factory=dict)
+    # (article_id, content_sha256, extractor_version) of every archived row.
+    texts: set[tuple[str, str, str]] = field(default_factory=set)
 
     @classmethod
-    def load(cls, archive: Archive, source: str) -> "Ledger":
+    def load(cls, archive: Archive, source: str, extractor_version: str | None = None) -> "Ledger":
+        """The source's archive as the ledger; with `extractor_version`, only the
+        rows that extractor wrote (re-processing numbers versions among them)."""
         ledger = cls()
-        table = _read(archive, f"articles/source={source}", ARTICLE_SCHEMA, LEDGER_COLUMNS)
+        table = archive.read_columns(f"articles/source={source}", LEDGER_COLUMNS, ARTICLE_SCHEMA)
+        if table is not None and extractor_version is not None:
+            table = table.filter(pc.equal(table.column("extractor_version"), extractor_version))
         if table is not None and table.num_rows:
             # Rows in version order, so the last one seen per id is the latest.
             versions = pc.fill_null(table.column("version"), 1)
             table = table.set_column(table.schema.get_field_index("version"), "version", versions)
-            table = table.sort_by([("article_id", "ascending"), ("version", "ascending")])
+            # Same version by several extractors (after a re-processing): today's wins.
+            current = pc.fill_null(pc.equal(table.column("extractor_version"), EXTRACTOR_VERSION),
+                                   False)
+            table = table.append_column("_current", current)
+            table = table.sort_by([("article_id", "ascending"), ("version", "ascending"),
+                                   ("_current", "ascending")])
             for row in table.to_pylist():
                 ledger.remember(row)
-        rejects = _read(archive, f"rejects/source={source}", REJECTION_SCHEMA, ["url", "reason"])
+        rejects = archive.read_columns(f"rejects/source={source}", ["url", "reason"], REJECTION_SCHEMA)
         if rejects is not None:
             for url, reason in zip(rejects.column("url").to_pylist(),
                                    rejects.column("reason").to_pylist()):
@@ -68,12 +78,18 @@ class Ledger:
         self.articles[record["article_id"]] = ArchivedArticle(
             int(record.get("version") or 1), record["content_sha256"],
             record.get("listed_modified_at"))
+        self.texts.add((record["article_id"], record["content_sha256"],
+                        record.get("extractor_version") or ""))
         for url in (record.get("url"), record.get("canonical_url")):
             if url:
                 self.ids_by_url[canonical_key(url)] = record["article_id"]
 
     def latest(self, article_id: str) -> ArchivedArticle | None:
         return self.articles.get(article_id)
+
+    def holds(self, article_id: str, content_sha256: str, extractor_version: str) -> bool:
+        """True when a row with this text, by this extractor, is archived."""
+        return (article_id, content_sha256, extractor_version) in self.texts
 
     def needs_fetch(self, url: str, listed_modified_at: datetime | None,
                     last_unchanged_listing: datetime | None = None) -> bool:
@@ -93,15 +109,6 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self.articles)
-
-
-def _read(archive: Archive, relpath: str, schema: pa.Schema, columns: list[str]) -> pa.Table | None:
-    """Only `columns`, across files of every schema version (missing columns: null)."""
-    if not archive.exists(relpath):
-        return None
-    dataset = pads.dataset(archive.path(relpath), filesystem=archive.filesystem, format="parquet",
-                           schema=schema)
-    return dataset.to_table(columns=columns)
 
 
 class CrawlState:

@@ -45,4 +45,7 @@ def rejection_row(item: Any, reason: str, detail: str) -> dict[str, Any]:
         "fetched_at": field("fetched_at") or datetime.now(timezone.utc),
         "excerpt": excerpt(item),
         "schema_version": SCHEMA_VERSION,
+        "warc_filename": field("warc_filename"),
+        "warc_record_offset": field("warc_record_offset"),
+        "warc_record_length": field("warc_record_length"),
     }

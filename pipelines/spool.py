@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -41,13 +42,23 @@ class Spool:
         os.replace(temp, target)
         return target
 
+    def put_file(self, relpath: str, local_path: str) -> Path:
+        """Move a finished local file (a WARC) into the spool for `relpath`."""
+        target = self.root / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (self.root / "ARCHIVE_URI").write_text(self.archive_uri + "\n")
+        shutil.move(local_path, target)
+        return target
+
     def pending(self) -> list[str]:
-        """Relative paths waiting for upload, data before manifests."""
+        """Relative paths waiting for upload, in the order that keeps the
+        archive consistent: raw WARC files before the rows pointing into them,
+        manifests last."""
         if not self.root.is_dir():
             return []
         files = [p.relative_to(self.root).as_posix() for p in self.root.rglob("*")
                  if p.is_file() and not p.name.startswith(".") and p.name != "ARCHIVE_URI"]
-        return sorted(files, key=lambda rel: (rel.startswith("_runs/"), rel))
+        return sorted(files, key=lambda rel: (not rel.startswith("raw/"), rel.startswith("_runs/"), rel))
 
     def upload(self, archive: Archive) -> int:
         """Publish every spooled file to `archive`; raises ArchiveError on the
@@ -55,7 +66,7 @@ class Spool:
         uploaded = 0
         for relpath in self.pending():
             path = self.root / relpath
-            archive.publish(relpath, path.read_bytes())
+            archive.publish_file(relpath, str(path))
             path.unlink()
             uploaded += 1
         return uploaded

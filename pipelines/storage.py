@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,43 @@ class Archive:
         except OSError as exc:
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot write {relpath}: {exc}") from exc
         return final
+
+    def publish_file(self, relpath: str, local_path: str) -> str:
+        """Publish a local file at `relpath`, complete or not at all, without
+        reading it into memory (WARC files): on S3 a managed multipart upload,
+        aborted on failure; locally a copy under a dot-name, renamed."""
+        final = self.path(relpath)
+        try:
+            if self.is_s3:
+                bucket, _, key = final.partition("/")
+                self.s3_client.upload_file(local_path, bucket, key)
+                return final
+            directory, name = posixpath.split(final)
+            self.filesystem.create_dir(directory, recursive=True)
+            temp = posixpath.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.tmp")
+            try:
+                with open(local_path, "rb") as source, open(temp, "wb") as out:
+                    shutil.copyfileobj(source, out, 1024 * 1024)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(temp, final)
+            finally:
+                if os.path.exists(temp):
+                    os.unlink(temp)
+        except OSError as exc:
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot write {relpath}: {exc}") from exc
+        except Exception as exc:  # boto3 S3UploadFailedError, ClientError
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot write {relpath}: "
+                               f"{type(exc).__name__}: {exc}") from None
+        return final
+
+    def read_range(self, relpath: str, offset: int, length: int) -> bytes:
+        """`length` bytes at `offset` of the file at `relpath` (one ranged GET on S3)."""
+        try:
+            with self.filesystem.open_input_file(self.path(relpath)) as handle:
+                return handle.read_at(length, offset)
+        except OSError as exc:
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: {exc}") from exc
 
     def create_exclusive(self, relpath: str, data: bytes) -> bool:
         """Create `relpath` only if it does not exist: True if created, False if
@@ -138,13 +176,19 @@ class Archive:
         info = self.filesystem.get_file_info(self.path(relpath))
         return info.type != pafs.FileType.NotFound
 
-    def read_columns(self, relpath: str, columns: list[str]) -> pa.Table | None:
-        """Read only `columns` of the Parquet dataset under `relpath` (Hive
-        partitions), or None when there is none yet."""
+    def read_columns(self, relpath: str, columns: list[str],
+                     schema: pa.Schema | None = None) -> pa.Table | None:
+        """Read only `columns` of the Parquet dataset under `relpath`, or None
+        when there is none yet. With `schema`, files of every schema version
+        read together (columns an older file lacks: null)."""
         if not self.exists(relpath):
             return None
-        dataset = pads.dataset(self.path(relpath), filesystem=self.filesystem,
-                               format="parquet", partitioning="hive")
+        try:
+            dataset = pads.dataset(self.path(relpath), filesystem=self.filesystem,
+                                   format="parquet", schema=schema,
+                                   partitioning=None if schema else "hive")
+        except FileNotFoundError:
+            return None   # S3: a prefix left with no objects (all deleted)
         return dataset.to_table(columns=columns)
 
 

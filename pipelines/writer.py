@@ -56,7 +56,8 @@ class ParquetDatasetWriter:
 
     def __init__(self, archive: Archive, dataset: str, schema: pa.Schema, source: str,
                  run_id: str, partition_date: Callable[[dict[str, Any]], datetime],
-                 max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS, spool: Spool | None = None):
+                 max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS, spool: Spool | None = None,
+                 before_publish: Callable[[list[dict[str, Any]]], None] | None = None):
         self.archive = archive
         self.dataset = dataset
         self.schema = schema
@@ -65,6 +66,9 @@ class ParquetDatasetWriter:
         self.partition_date = partition_date
         self.max_buffered_rows = max_buffered_rows
         self.spool = spool
+        # Called with the rows of a file before it is published (the raw WARC
+        # files they point into are published first).
+        self.before_publish = before_publish
         self._buffer: list[dict[str, Any]] = []
         self._file_seq = 0
         self.rows_written = 0
@@ -86,6 +90,8 @@ class ParquetDatasetWriter:
             by_date[self.partition_date(row).strftime("%Y-%m-%d")].append(row)
         for date, rows in sorted(by_date.items()):
             table = pa.Table.from_pylist(rows, schema=self.schema)
+            if self.before_publish is not None:
+                self.before_publish(rows)
             self._file_seq += 1
             relpath = (f"{self.dataset}/source={self.source}/date={date}/"
                        f"{self.run_id}-{self._file_seq:05d}.parquet")
@@ -118,7 +124,7 @@ class ParquetArchiveWriter:
 
     def __init__(self, archive_uri: str | None, source: str, run_id: str, stats,
                  max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS,
-                 spool_dir: str = DEFAULT_SPOOL_DIR):
+                 spool_dir: str = DEFAULT_SPOOL_DIR, raw_archive=None):
         self.archive_uri = archive_uri
         self.spool_dir = spool_dir
         self.source = source
@@ -128,6 +134,10 @@ class ParquetArchiveWriter:
         self.articles: ParquetDatasetWriter | None = None
         self.rejects: ParquetDatasetWriter | None = None
         self.known_rejections: set[tuple[str, str]] = set()
+        # Whatever holds the raw WARC files being written (crawler/warc.py):
+        # `publish(relpaths)` and `publish()`; None when WARC writing is off.
+        self.raw_archive = raw_archive
+        self._crawler = None
 
     @classmethod
     def from_crawler(cls, crawler) -> "ParquetArchiveWriter":
@@ -137,17 +147,28 @@ class ParquetArchiveWriter:
                      settings.getint("ARCHIVE_MAX_BUFFERED_ROWS", DEFAULT_MAX_BUFFERED_ROWS),
                      settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR)
         crawler.signals.connect(writer.item_dropped, signal=signals.item_dropped)
+        writer._crawler = crawler
         return writer
 
+    def _publish_raw_first(self, rows: list[dict[str, Any]]) -> None:
+        """No row may point to a WARC file that does not exist: publish the ones
+        the rows point into before the Parquet file."""
+        if self.raw_archive is not None:
+            self.raw_archive.publish({row["warc_filename"] for row in rows
+                                      if row.get("warc_filename")})
+
     def open_spider(self) -> None:
+        if self._crawler is not None:
+            from crawler.warc import WarcRecorderMiddleware
+            self.raw_archive = self._crawler.get_downloader_middleware(WarcRecorderMiddleware)
         archive = open_archive(self.archive_uri)
         spool = Spool(self.spool_dir, archive.uri)
         self.articles = ParquetDatasetWriter(archive, "articles", ARTICLE_SCHEMA, self.source,
                                              self.run_id, _article_partition_date,
-                                             self.max_buffered_rows, spool)
+                                             self.max_buffered_rows, spool, self._publish_raw_first)
         self.rejects = ParquetDatasetWriter(archive, "rejects", REJECTION_SCHEMA, self.source,
                                             self.run_id, _rejection_partition_date,
-                                            self.max_buffered_rows, spool)
+                                            self.max_buffered_rows, spool, self._publish_raw_first)
         self.known_rejections = load_rejection_ledger(archive, self.source)
         self.stats.set_value("archive/run_id", self.run_id)
 
@@ -165,6 +186,8 @@ class ParquetArchiveWriter:
                 self.rejects.add(row)
 
     def close_spider(self) -> None:
+        if self.raw_archive is not None:
+            self.raw_archive.publish()      # every WARC file before the Parquet files
         for writer in (self.articles, self.rejects):
             if writer is None:
                 continue

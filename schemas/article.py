@@ -16,13 +16,15 @@ History:
   v1  the first release.
   v2  `version` (article versions: corrections are new rows), `listed_modified_at`
       and `keywords` (what the feed or sitemap said of the article).
+  v3  `warc_filename`, `warc_record_offset`, `warc_record_length` (articles and
+      rejections): where the fetched bytes are, in the raw WARC archive.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TIMESTAMP_UTC = pa.timestamp("us", tz="UTC")
 
@@ -78,7 +80,7 @@ ARTICLE_FIELDS: list[tuple[str, pa.DataType, bool, str, str]] = [
     ("extractor_version", pa.string(), False,
      "Our extraction version and trafilatura's, so rows can be re-processed "
      "selectively.", "pipelines-1.0+trafilatura-2.3.1"),
-    ("schema_version", pa.int16(), False, "Version of this schema the row was written with.", "2"),
+    ("schema_version", pa.int16(), False, "Version of this schema the row was written with.", "3"),
     # --- v2 ---
     ("version", pa.int32(), False,
      "1 for the first archived text of an article; each change of `body` seen later "
@@ -91,6 +93,24 @@ ARTICLE_FIELDS: list[tuple[str, pa.DataType, bool, str, str]] = [
     ("keywords", pa.list_(pa.string()), True,
      "Keywords or categories the feed or news sitemap gave the article.", '["Russia", "diplomacy"]'),
 ]
+
+# --- v3: the pointer to the raw bytes (as Common Crawl's index: warc_*) ---
+WARC_FIELDS: list[tuple[str, pa.DataType, bool, str, str]] = [
+    ("warc_filename", pa.string(), True,
+     "WARC file holding the HTTP response this row was made from, relative to "
+     "ARCHIVE_URI (raw/source=<key>/date=<fetch date>/<run_id>-<n>.warc.gz); an "
+     "absolute path or s3:// URL when re-processed from a foreign WARC; null when "
+     "nothing was received or WARC writing was off.",
+     "raw/source=abc/date=2026-11-28/20261128T062000Z-a1b2c3d4-00001.warc.gz"),
+    ("warc_record_offset", pa.int64(), True,
+     "Byte offset of the (gzip member of the) WARC `response` record in `warc_filename`.",
+     "48213"),
+    ("warc_record_length", pa.int64(), True,
+     "Length in bytes of that compressed `response` record: read bytes "
+     "[offset, offset + length) and decompress to get the record.", "9120"),
+]
+
+ARTICLE_FIELDS += WARC_FIELDS
 
 
 def _field(name, type_, nullable, description, example) -> pa.Field:
@@ -118,7 +138,8 @@ REJECTION_FIELDS: list[tuple[str, pa.DataType, bool, str, str]] = [
     ("fetched_at", TIMESTAMP_UTC, False, "When the page was fetched or the fetch failed.",
      "2026-11-28 06:00:00+00:00"),
     ("excerpt", pa.string(), True, "First 300 characters of the page text.", "About us ..."),
-    ("schema_version", pa.int16(), False, "Schema version.", "2"),
+    ("schema_version", pa.int16(), False, "Schema version.", "3"),
+    *WARC_FIELDS,
 ]
 
 REJECTION_SCHEMA = pa.schema(

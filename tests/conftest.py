@@ -61,3 +61,35 @@ def run_crawl(source: str, *, env: dict[str, str], args: list[str] = FAST_CRAWL,
     """What `make crawl SOURCE=… START_URLS=… ARCHIVE_URI=…` runs, as a subprocess."""
     return subprocess.run([sys.executable, "-m", "crawler.run", source, *args],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+# A small real Common Crawl WARC (not news), outside the repository: in the shared
+# evaluation data beside the clone, or where REAL_WARC_SAMPLE says.
+REAL_WARC_SAMPLE = Path(os.environ.get(
+    "REAL_WARC_SAMPLE",
+    REPO.parent / "shared/eval/feeds-sitemaps-warc/chatnoir-resiliparse/tests/data/warcfile.warc.gz"))
+
+# The fixture site recorded as a WARC (tests/make_replay_warc.py), for replay demos.
+REPLAY_WARC = REPO / "tests" / "fixtures" / "abc-site.warc.gz"
+# On PYTHONPATH, a process has no network (tests/offline/sitecustomize.py).
+OFFLINE = REPO / "tests" / "offline"
+
+
+@pytest.fixture
+def real_warc() -> Path:
+    if not REAL_WARC_SAMPLE.is_file():
+        pytest.skip(f"real WARC sample not found at {REAL_WARC_SAMPLE} "
+                    "(set REAL_WARC_SAMPLE to chatnoir-resiliparse's tests/data/warcfile.warc.gz)")
+    return REAL_WARC_SAMPLE
+
+
+def offline_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` for a subprocess that cannot reach any network."""
+    return {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(OFFLINE), env.get("PYTHONPATH")]))}
+
+
+def run_reprocess(source: str, *args: str, env: dict[str, str],
+                  timeout: float = 120) -> subprocess.CompletedProcess:
+    """What `make reprocess SOURCE=… [SINCE=… UNTIL=… WARC=… DOMAINS=…]` runs."""
+    return subprocess.run([sys.executable, "-m", "pipelines.reprocess", source, *args],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)

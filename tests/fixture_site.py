@@ -35,8 +35,10 @@ class QuietServer(ThreadingHTTPServer):
 
 
 class FixtureSite:
-    def __init__(self, root: Path, delay: float = 0.0):
+    def __init__(self, root: Path, delay: float = 0.0, public_base: str | None = None):
         self.root = root
+        # The site's URL in its pages, when it is reached as a proxy (tests/make_replay_warc.py).
+        self.public_base = public_base
         self.delay = delay  # seconds before each answer: a slow site keeps a run going
         self.requests: list[str] = []
         self.responses: list[tuple[str, int]] = []
@@ -54,7 +56,8 @@ class FixtureSite:
                     site.responses.append((path, 404))
                     self.send_error(404, "Not Found")
                     return
-                body = file.read_bytes().replace(b"{base}", site.base_url.encode())
+                base = site.public_base or site.base_url
+                body = file.read_bytes().replace(b"{base}", base.encode())
                 etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
                 mtime = int(file.stat().st_mtime)
                 if self._not_modified(etag, mtime):

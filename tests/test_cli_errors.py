@@ -4,7 +4,6 @@ fetched; secrets never appear in what a run prints or writes."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 

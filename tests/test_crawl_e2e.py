@@ -15,7 +15,7 @@ from tests.archive_readers import (
     read_dataset,
 )
 from schemas import SCHEMA_VERSION
-from tests.conftest import clean_env, run_crawl
+from tests.conftest import run_crawl
 from tests.fixture_site import FIXTURE_SITE, FixtureSite
 from tests.test_extract import SOCHI_BODY
 

@@ -10,7 +10,7 @@ from crawler.middlewares import PrivateNetworkGuardMiddleware, retry_after_secon
 from crawler.run import EXIT_PARTIAL
 from scrapy.exceptions import IgnoreRequest
 from tests.archive_readers import read_dataset
-from tests.conftest import REPO, clean_env, run_crawl
+from tests.conftest import clean_env, run_crawl
 from tests.fault_site import EXPECTED, FAULT_SETTINGS, FaultSite
 
 

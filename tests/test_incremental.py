@@ -11,7 +11,6 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
 
 from crawler.run import EXIT_LOCKED, EXIT_NOTHING_FETCHED, EXIT_OK
 from pipelines.storage import open_archive

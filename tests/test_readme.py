@@ -45,3 +45,13 @@ def test_readme_snippet_runs(crawled_dir, monkeypatch, capsys, index, check):
     namespace: dict = {}
     exec(compile(reading_snippets()[index], f"README snippet {index}", "exec"), namespace)
     assert check(namespace)
+
+
+def test_readme_warc_pointer_snippet_prints_the_fetched_page(crawled_dir, monkeypatch, capsys):
+    section = README.split("### The raw pages", 1)[1].split("\n### ", 1)[0]
+    [snippet] = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    monkeypatch.chdir(crawled_dir)
+    exec(compile(snippet, "README WARC snippet", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.startswith("WARC/1.1\r\n") and "WARC-Type: response" in printed
+    assert re.search(r"\r\n\r\nHTTP/1\.[01] 200 OK\r\n", printed)   # the fixture server speaks 1.0

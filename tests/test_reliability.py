@@ -57,7 +57,8 @@ def test_s3_outage_mid_run_spools_and_next_run_uploads_without_duplicates(tmp_pa
             site.responses.clear()
             second = run_crawl("abc", env=env)
             assert second.returncode == EXIT_OK, second.stderr[-3000:]
-            assert "uploaded 5 files spooled by earlier runs" in second.stderr
+            # 3 article files, 1 rejection file, 1 raw WARC file, 1 manifest.
+            assert "uploaded 6 files spooled by earlier runs" in second.stderr
             # The spooled articles were known to the second run: not fetched again.
             assert not [p for p, code in site.responses if p.endswith(".html") and code == 200
                         and "about" not in p]
@@ -66,5 +67,8 @@ def test_s3_outage_mid_run_spools_and_next_run_uploads_without_duplicates(tmp_pa
         assert len(set(articles.column("article_id").to_pylist())) == 3
         assert Spool(tmp_path / "spool", f"s3://{bucket}/news").pending() == []
         assert len(list_files(f"s3://{bucket}/news", "_runs/abc", env)) == 2
+        # Every row points into a WARC file that reached the archive.
+        raw_files = set(list_files(f"s3://{bucket}/news", "raw", env))
+        assert set(articles.column("warc_filename").to_pylist()) <= raw_files
     finally:
         server.stop()

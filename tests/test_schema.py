@@ -16,18 +16,23 @@ from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 from tests.conftest import REPO
 
 V2_FIELDS = {"version", "listed_modified_at", "keywords"}
+V3_FIELDS = {"warc_filename", "warc_record_offset", "warc_record_length"}
 
 
-def row(article_id: str, version: int | None = None) -> dict:
+def row(article_id: str, version: int | None = None, schema_version: int | None = None) -> dict:
     base = {"article_id": article_id, "source": "abc", "url": f"http://a/{article_id}",
             "canonical_url": f"http://a/{article_id}", "title": "T", "body": "B", "authors": [],
             "published_at": datetime(2019, 5, 14, tzinfo=timezone.utc), "modified_at": None,
             "dateline": None, "rights": None, "image_credit": None, "language": "en",
             "description": None, "fetched_at": datetime(2026, 11, 28, tzinfo=timezone.utc),
             "http_status": 200, "content_sha256": f"h-{article_id}-{version}",
-            "extractor_version": "x", "schema_version": 1 if version is None else 2}
+            "extractor_version": "x",
+            "schema_version": schema_version or (1 if version is None else 2)}
     if version is not None:
         base.update(version=version, listed_modified_at=None, keywords=[])
+    if base["schema_version"] >= 3:
+        base.update(warc_filename=f"raw/source=abc/date=2026-11-28/r-{article_id}.warc.gz",
+                    warc_record_offset=100, warc_record_length=2000)
     return base
 
 
@@ -63,3 +68,31 @@ def test_v1_and_v2_files_read_together(tmp_path):
     ledger = Ledger.load(open_archive(str(tmp_path), environ={}), "abc")
     assert ledger.latest("a").version == 2 and ledger.latest("a").content_sha256 == "h-a-2"
     assert ledger.latest("b").version == 1
+
+
+def test_v1_v2_and_v3_files_read_together(tmp_path):
+    v1_schema = pa.schema([f for f in ARTICLE_SCHEMA if f.name not in V2_FIELDS | V3_FIELDS],
+                          metadata={b"schema_version": b"1"})
+    v2_schema = pa.schema([f for f in ARTICLE_SCHEMA if f.name not in V3_FIELDS],
+                          metadata={b"schema_version": b"2"})
+    directory = tmp_path / "articles" / "source=abc" / "date=2019-05-14"
+    directory.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([row("a")], schema=v1_schema), directory / "v1.parquet")
+    pq.write_table(pa.Table.from_pylist([row("a", 2)], schema=v2_schema), directory / "v2.parquet")
+    pq.write_table(pa.Table.from_pylist([row("a", 3, 3), row("b", 1, 3)], schema=ARTICLE_SCHEMA),
+                   directory / "v3.parquet")
+
+    table = pads.dataset(tmp_path / "articles" / "source=abc", format="parquet",
+                         schema=ARTICLE_SCHEMA).to_table()
+    got = sorted(zip(table.column("article_id").to_pylist(), table.column("version").to_pylist(),
+                     table.column("warc_record_offset").to_pylist()), key=str)
+    assert got == sorted([("a", None, None), ("a", 2, None), ("a", 3, 100), ("b", 1, 100)], key=str)
+
+    rows = duckdb.sql(
+        f"SELECT article_id, coalesce(version, 1) AS v, warc_filename IS NOT NULL "
+        f"FROM read_parquet('{tmp_path}/articles/**/*.parquet', hive_partitioning = true, "
+        "union_by_name = true) ORDER BY article_id, v").fetchall()
+    assert rows == [("a", 1, False), ("a", 2, False), ("a", 3, True), ("b", 1, True)]
+
+    ledger = Ledger.load(open_archive(str(tmp_path), environ={}), "abc")
+    assert ledger.latest("a").version == 3 and ledger.latest("a").content_sha256 == "h-a-3"

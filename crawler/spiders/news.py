@@ -37,9 +37,11 @@ from crawler.discovery import (
 )
 from crawler.faults import failure_reason
 from crawler.items import FetchedPage
+from crawler.warc import META_FETCHED_AT, META_POINTER
 from crawler.sources import Source, load_source
 from pipelines.ledger import CrawlState, Ledger
 from pipelines.storage import open_archive
+from pipelines.warc import WarcPointer
 
 ERROR_STATUSES = list(range(400, 600))
 # Refuse to gunzip sitemaps beyond this (gzip bombs).
@@ -149,7 +151,7 @@ class NewsSpider(scrapy.Spider):
         kind = classify(response.url, body, _header(response, b"Content-Type") or "")
         status.kind = kind.value
         self.crawler.stats.inc_value(f"discovery/entry_points/{kind.value}")
-        if kind is EntryKind.PAGE and not self._is_listing(response.url):
+        if kind is EntryKind.PAGE and not self.is_listing(response.url):
             status.links = 1
             yield from self.parse_article(response)
             return
@@ -190,7 +192,7 @@ class NewsSpider(scrapy.Spider):
             return links_from_feed(response.url, body)
         return links_from_page(response.url, body, self.source.article_patterns)
 
-    def _is_listing(self, url: str) -> bool:
+    def is_listing(self, url: str) -> bool:
         """An HTML entry point is a listing (home, section) unless it is an article
         by the source's URL rules; without rules only the site root is a listing."""
         if is_site_root(url):
@@ -253,8 +255,11 @@ class NewsSpider(scrapy.Spider):
 
     def _page(self, request: scrapy.Request, url: str, **fields: Any) -> FetchedPage:
         listing: Discovered | None = request.meta.get("listing")
+        pointer: WarcPointer | None = request.meta.get(META_POINTER)
         return FetchedPage(
-            source=self.source.key, url=url, fetched_at=datetime.now(timezone.utc),
+            source=self.source.key, url=url,
+            fetched_at=request.meta.get(META_FETCHED_AT) or datetime.now(timezone.utc),
+            **(pointer.as_fields() if pointer else {}),
             discovered_from=request.meta.get("discovered_from"),
             listed_title=listing.title if listing else None,
             listed_published_at=listing.published if listing else None,
