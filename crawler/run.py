@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -191,6 +192,15 @@ def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
     return status
 
 
+def performance(stats: dict) -> dict[str, float]:
+    """CPU seconds by stage (`perf/*` stats: extraction in its workers, WARC and
+    Parquet writing) and of this whole process, for `make bench` and operators."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    figures = {k.split("/", 1)[1]: round(v, 3) for k, v in stats.items() if k.startswith("perf/")}
+    figures["main_cpu_s"] = round(usage.ru_utime + usage.ru_stime, 3)
+    return figures
+
+
 def finish(run: Run, archive: Archive) -> int:
     """Report the run, write its manifest, and commit its state if it was clean."""
     spider = run.crawler.spider
@@ -210,7 +220,8 @@ def finish(run: Run, archive: Archive) -> int:
               file=sys.stderr)
     recovered = run.lock.recovered_from
     manifest = summary.manifest(archive.uri, run_status, spooled_rows=spooled,
-                                lock_recovered_from=recovered.run_id if recovered else None)
+                                lock_recovered_from=recovered.run_id if recovered else None,
+                                performance=performance(summary.stats))
     manifest_path = f"_runs/{run.source}/{run.run_id}.json"
     manifest_bytes = json.dumps(manifest, indent=1, default=str).encode()
     try:

@@ -23,6 +23,11 @@ WARC_MAX_FILE_BYTES = 1_000_000_000  # rotate WARC files at this size
 WARC_SPOOL_DIR = None                # local directory for WARC files being written
 REPLAY = ""                          # a WARC (path or s3:// URL) to crawl instead of the network
 
+# --- Extraction (pipelines/extract.py, pipelines/extract_pool.py) ---------------
+EXTRACT_WORKERS = None      # processes extracting pages; None: one per core; 0: inline
+EXTRACT_TIMEOUT = 30.0      # seconds per page, then an `extraction_timeout` rejection
+EXTRACT_MAX_IN_FLIGHT = None  # pages handed to the workers at once; None: 2 per worker
+
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
@@ -36,6 +41,10 @@ CONTACT_URL = "https://github.com/news-archive/news-archive#contact"
 USER_AGENT = f"news-archive/0.1 (+{CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
+# Items of one response processed at once: an article response gives one item;
+# Scrapy starts this many asyncio tasks per callback output (100 by default: a
+# tenth of the main process's CPU went to them).
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0      # overridden per source (politeness.download_delay)
 AUTOTHROTTLE_ENABLED = True

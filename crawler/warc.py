@@ -10,6 +10,7 @@ The WARC work itself is in pipelines/warc.py; these classes only wire it.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from importlib.metadata import version
 from typing import Any
@@ -118,8 +119,11 @@ class WarcRecorderMiddleware:
             fetched_at = request.meta[META_FETCHED_AT]   # replayed: the original fetch time
         else:
             fetched_at = datetime.now(timezone.utc)
+        cpu = time.thread_time()
         pointer = self.writer.write(exchange_from(request, response, fetched_at),
                                     fetch_metadata(request))
+        if self.stats:
+            self.stats.inc_value("perf/warc_cpu_s", time.thread_time() - cpu)
         request.meta[META_POINTER] = pointer
         request.meta[META_FETCHED_AT] = fetched_at
         if self.stats:
@@ -130,9 +134,13 @@ class WarcRecorderMiddleware:
     def publish(self, relpaths=None) -> None:
         """Publish the open files named (all when None): the Parquet writer calls
         this before publishing rows that point into them."""
+        cpu = time.thread_time()
         self.writer.publish(relpaths)
+        if self.stats:
+            self.stats.inc_value("perf/warc_cpu_s", time.thread_time() - cpu)
 
     def spider_closed(self, spider=None, reason: str | None = None) -> None:
+        cpu = time.thread_time()
         try:
             self.writer.close()
         except ArchiveError as exc:
@@ -140,6 +148,7 @@ class WarcRecorderMiddleware:
                 spider.logger.error("raw archive: %s", exc)
             self.writer.discard()
         if self.stats:
+            self.stats.inc_value("perf/warc_cpu_s", time.thread_time() - cpu)
             self.stats.set_value("warc/files", len(self.writer.files_written))
             if self.writer.files_spooled:
                 self.stats.set_value("warc/files_spooled", len(self.writer.files_spooled))

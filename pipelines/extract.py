@@ -250,29 +250,89 @@ if __name__ == "__main__":
 
 
 class ExtractPipeline:
-    """Item pipeline: FetchedPage -> article record, or PageRejected with the reason."""
+    """Item pipeline: FetchedPage -> article record, or PageRejected with the reason.
+
+    Extraction runs in a pool of `workers` processes (pipelines/extract_pool.py;
+    setting EXTRACT_WORKERS, default one per core; 0: inline on the reactor
+    thread), with at most `max_in_flight` pages submitted at a time: the others
+    wait here, holding their responses in Scrapy's scraper slot, which stops
+    the downloader when it is full (back-pressure, bounded memory). Each page
+    gets EXTRACT_TIMEOUT seconds. The records are the same with or without the pool.
+    """
 
     def __init__(self, default_tz: tzinfo, stop_lines: tuple[str, ...],
-                 languages: tuple[str, ...] = ()):
+                 languages: tuple[str, ...] = (), workers: int = 0,
+                 timeout: float | None = None, max_in_flight: int | None = None,
+                 stats=None, extract=extract_article):
         self.default_tz = default_tz
         self.stop_lines = stop_lines
         self.languages = languages
+        self.workers = workers
+        self.timeout = timeout
+        self.max_in_flight = max_in_flight or 2 * max(workers, 1)
+        self.stats = stats
+        self.extract = extract
+        self.pool = None
+        self._slots: Any = None
 
     @classmethod
     def from_crawler(cls, crawler) -> "ExtractPipeline":
+        from pipelines.extract_pool import DEFAULT_TIMEOUT, default_workers
+        settings = crawler.settings
         source = crawler.spider.source
-        return cls(source.tzinfo, source.stop_lines, source.languages)
+        workers = settings.get("EXTRACT_WORKERS")
+        workers = default_workers() if workers in (None, "") else int(workers)
+        return cls(source.tzinfo, source.stop_lines, source.languages, workers=workers,
+                   timeout=settings.getfloat("EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
+                   max_in_flight=settings.getint("EXTRACT_MAX_IN_FLIGHT") or None,
+                   stats=crawler.stats)
 
-    def process_item(self, page: FetchedPage) -> dict[str, Any]:
+    def open_spider(self) -> None:
+        if self.workers > 0 and self.pool is None:
+            from pipelines.extract_pool import DEFAULT_TIMEOUT, ExtractionPool
+            self.pool = ExtractionPool(self.workers, self.timeout or DEFAULT_TIMEOUT, self.extract)
+        if self.stats is not None:
+            self.stats.set_value("perf/extract_workers", self.workers)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            if self.stats is not None and self.pool.restarts:
+                self.stats.set_value("perf/extract_pool_restarts", self.pool.restarts)
+            self.pool.close()
+            self.pool = None
+
+    def context(self, page: FetchedPage) -> PageContext:
+        return PageContext(url=page.url, source=page.source, http_status=page.http_status or 0,
+                           fetched_at=page.fetched_at, default_tz=self.default_tz,
+                           stop_lines=self.stop_lines)
+
+    async def process_item(self, page: FetchedPage) -> dict[str, Any]:
         if page.error:
             raise PageRejected(page.error, page.error_detail or page.error)
-        context = PageContext(url=page.url, source=page.source, http_status=page.http_status or 0,
-                              fetched_at=page.fetched_at, default_tz=self.default_tz,
-                              stop_lines=self.stop_lines)
-        try:
-            record = extract_article(page.html or "", context)
-        except Rejected as exc:
-            raise PageRejected(exc.reason, exc.detail) from exc
+        if self.pool is None:
+            return self.process_page(page)
+        if self._slots is None:
+            import asyncio
+            self._slots = asyncio.Semaphore(self.max_in_flight)
+        async with self._slots:
+            outcome = await self.pool.extract_async(page.html or "", self.context(page))
+        return self.finish(page, outcome)
+
+    def process_page(self, page: FetchedPage) -> dict[str, Any]:
+        """The same, inline: extraction on this thread."""
+        from pipelines.extract_pool import run_extraction
+        if page.error:
+            raise PageRejected(page.error, page.error_detail or page.error)
+        return self.finish(page, run_extraction(page.html or "", self.context(page),
+                                                extract=self.extract))
+
+    def finish(self, page: FetchedPage, outcome: tuple) -> dict[str, Any]:
+        """The record (or the rejection) from an extraction outcome (extract_pool.run_extraction)."""
+        if self.stats is not None:
+            self.stats.inc_value("perf/extract_cpu_s", outcome[-1])
+        if outcome[0] != "ok":
+            raise PageRejected(outcome[1], outcome[2])
+        record = outcome[1]
         if self.languages and record["language"] and record["language"] not in self.languages:
             raise PageRejected("wrong_language", f"language {record['language']!r}, source takes "
                                                  f"{', '.join(self.languages)}")

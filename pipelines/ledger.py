@@ -12,13 +12,15 @@ local or S3, so any machine can run the next crawl.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import EXTRACTOR_VERSION
-from pipelines.ids import canonical_key
+from pipelines.ids import article_id, canonical_key
 from pipelines.storage import Archive
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 
@@ -37,13 +39,33 @@ class ArchivedArticle:
     listed_modified_at: datetime | None
 
 
-@dataclass
 class Ledger:
-    articles: dict[str, ArchivedArticle] = field(default_factory=dict)
-    ids_by_url: dict[str, str] = field(default_factory=dict)
-    rejected_urls: dict[str, str] = field(default_factory=dict)
-    # (article_id, content_sha256, extractor_version) of every archived row.
-    texts: set[tuple[str, str, str]] = field(default_factory=set)
+    """What the archive holds, for one source.
+
+    Loaded column-wise (pyarrow): a million archived articles load in seconds.
+    Per-row Python work is kept to what cannot be vectorised: a dict from
+    article id to its latest row, and the canonical keys of fetched URLs that
+    differ from their canonical URL. A URL is looked up by its article id
+    (the hash of its canonical key, pipelines/ids.py), so the canonical URLs of
+    the archive need no per-row work at all. Rows remembered during the run
+    are kept beside the loaded columns.
+    """
+
+    def __init__(self) -> None:
+        self._index: dict[str, int] = {}      # article_id -> row of the loaded latest versions
+        self._versions: list[int] = []
+        self._hashes: Any = None              # pyarrow arrays of the loaded latest versions
+        self._listed: Any = None
+        self._recent: dict[str, ArchivedArticle] = {}
+        # article id of a fetched URL's canonical key -> the article's id, where they differ
+        self._url_ids: dict[str, str] = {}
+        # article id of a URL's canonical key -> reason, for URLs rejected for good
+        self.rejected_urls: dict[str, str] = {}
+        # (article_id, content_sha256, extractor_version) of every archived row;
+        # built on first use (re-processing), from these columns.
+        self._text_columns: Any = None
+        self._texts: set[tuple[str, str, str]] | None = None
+        self._new_texts: set[tuple[str, str, str]] = set()
 
     @classmethod
     def load(cls, archive: Archive, source: str, extractor_version: str | None = None) -> "Ledger":
@@ -54,61 +76,111 @@ class Ledger:
         if table is not None and extractor_version is not None:
             table = table.filter(pc.equal(table.column("extractor_version"), extractor_version))
         if table is not None and table.num_rows:
-            # Rows in version order, so the last one seen per id is the latest.
-            versions = pc.fill_null(table.column("version"), 1)
-            table = table.set_column(table.schema.get_field_index("version"), "version", versions)
-            # Same version by several extractors (after a re-processing): today's wins.
-            current = pc.fill_null(pc.equal(table.column("extractor_version"), EXTRACTOR_VERSION),
-                                   False)
-            table = table.append_column("_current", current)
-            table = table.sort_by([("article_id", "ascending"), ("version", "ascending"),
-                                   ("_current", "ascending")])
-            for row in table.to_pylist():
-                ledger.remember(row)
+            ledger._load_articles(table)
         rejects = archive.read_columns(f"rejects/source={source}", ["url", "reason"], REJECTION_SCHEMA)
-        if rejects is not None:
-            for url, reason in zip(rejects.column("url").to_pylist(),
-                                   rejects.column("reason").to_pylist()):
-                if reason in PERMANENT_REJECTIONS:
-                    ledger.rejected_urls[canonical_key(url)] = reason
+        if rejects is not None and rejects.num_rows:
+            permanent = rejects.filter(pc.is_in(rejects.column("reason"),
+                                                pa.array(sorted(PERMANENT_REJECTIONS))))
+            for url, reason in zip(permanent.column("url").to_pylist(),
+                                   permanent.column("reason").to_pylist()):
+                ledger.rejected_urls[article_id(url)] = reason
         return ledger
+
+    def _load_articles(self, table: pa.Table) -> None:
+        self._text_columns = table.select(["article_id", "content_sha256", "extractor_version"])
+        versions = pc.fill_null(table.column("version"), 1)
+        # Same version by several extractors (after a re-processing): today's wins.
+        current = pc.fill_null(pc.equal(table.column("extractor_version"), EXTRACTOR_VERSION), False)
+        table = pa.table({"article_id": table.column("article_id"), "version": versions,
+                          "_current": current, "content_sha256": table.column("content_sha256"),
+                          "listed_modified_at": table.column("listed_modified_at"),
+                          "url": table.column("url"), "canonical_url": table.column("canonical_url")})
+        # Most articles have one row; only ids with several (corrections,
+        # re-processings) are sorted, by version, and keep their last row.
+        counts = pc.value_counts(table.column("article_id"))
+        repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+        if len(repeated):
+            several = pc.is_in(table.column("article_id"), repeated)
+            multi = table.filter(several).sort_by([("article_id", "ascending"),
+                                                   ("version", "ascending"), ("_current", "ascending")])
+            ids = multi.column("article_id").combine_chunks()
+            last = pa.concat_arrays([pc.not_equal(ids.slice(0, len(ids) - 1), ids.slice(1)),
+                                     pa.array([True])])
+            table = pa.concat_tables([table.filter(pc.invert(several)), multi.filter(last)])
+        self._index = {aid: row for row, aid in enumerate(table.column("article_id").to_pylist())}
+        self._versions = table.column("version").to_pylist()
+        self._hashes = table.column("content_sha256").combine_chunks()
+        self._listed = table.column("listed_modified_at").combine_chunks()
+        # Fetched URLs: only where the URL is not its canonical URL (redirects,
+        # tracking parameters) is a key needed; the others are found by id.
+        differs = pc.fill_null(pc.not_equal(table.column("url"), table.column("canonical_url")), False)
+        others = table.filter(differs)
+        for url, aid in zip(others.column("url").to_pylist(), others.column("article_id").to_pylist()):
+            if url:
+                self._url_ids[article_id(url)] = aid
 
     def remember(self, record: dict) -> None:
         """Take an archived (or just written) row into the ledger."""
-        self.articles[record["article_id"]] = ArchivedArticle(
-            int(record.get("version") or 1), record["content_sha256"],
-            record.get("listed_modified_at"))
-        self.texts.add((record["article_id"], record["content_sha256"],
-                        record.get("extractor_version") or ""))
+        aid = record["article_id"]
+        self._recent[aid] = ArchivedArticle(int(record.get("version") or 1), record["content_sha256"],
+                                            record.get("listed_modified_at"))
+        self._new_texts.add((aid, record["content_sha256"], record.get("extractor_version") or ""))
         for url in (record.get("url"), record.get("canonical_url")):
             if url:
-                self.ids_by_url[canonical_key(url)] = record["article_id"]
+                key = article_id(url)
+                if key != aid:
+                    self._url_ids[key] = aid
 
     def latest(self, article_id: str) -> ArchivedArticle | None:
-        return self.articles.get(article_id)
+        recent = self._recent.get(article_id)
+        if recent is not None:
+            return recent
+        row = self._index.get(article_id)
+        if row is None:
+            return None
+        return ArchivedArticle(self._versions[row], self._hashes[row].as_py(),
+                               self._listed[row].as_py())
+
+    def _texts_set(self) -> set[tuple[str, str, str]]:
+        if self._texts is None:
+            self._texts = set()
+            if self._text_columns is not None:
+                columns = self._text_columns
+                self._texts.update(zip(columns.column("article_id").to_pylist(),
+                                       columns.column("content_sha256").to_pylist(),
+                                       [v or "" for v in columns.column("extractor_version").to_pylist()]))
+                self._text_columns = None
+        return self._texts
 
     def holds(self, article_id: str, content_sha256: str, extractor_version: str) -> bool:
         """True when a row with this text, by this extractor, is archived."""
-        return (article_id, content_sha256, extractor_version) in self.texts
+        key = (article_id, content_sha256, extractor_version)
+        return key in self._new_texts or key in self._texts_set()
+
+    def article_for_url(self, url: str) -> str | None:
+        """The id of the archived article fetched from, or canonical at, `url`."""
+        key = article_id(url)
+        if key in self._recent or key in self._index:
+            return key
+        return self._url_ids.get(key)
 
     def needs_fetch(self, url: str, listed_modified_at: datetime | None,
                     last_unchanged_listing: datetime | None = None) -> bool:
         """False for a URL already archived (or rejected for good) that its
         listing does not say has changed since it was last fetched."""
-        key = canonical_key(url)
-        article_id = self.ids_by_url.get(key)
-        if article_id is not None:
+        archived = self.article_for_url(url)
+        if archived is not None:
             if listed_modified_at is None:
                 return False
-            seen = [t for t in (self.articles[article_id].listed_modified_at,
+            seen = [t for t in (self.latest(archived).listed_modified_at,
                                 last_unchanged_listing) if t is not None]
             return not seen or listed_modified_at > max(seen)
-        if key in self.rejected_urls:
+        if article_id(url) in self.rejected_urls:
             return listed_modified_at is not None
         return True
 
     def __len__(self) -> int:
-        return len(self.articles)
+        return len(self._index) + sum(1 for aid in self._recent if aid not in self._index)
 
 
 class CrawlState:

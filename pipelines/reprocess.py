@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import sys
 from collections import Counter
@@ -37,6 +38,7 @@ from scrapy.responsetypes import responsetypes
 from crawler.discovery import Discovered, EntryKind, classify
 from crawler.items import FetchedPage
 from crawler.lock import LockHeld, RunLock
+from crawler.run import performance
 from crawler.warc import META_FETCHED_AT, META_POINTER
 from crawler.sources import Source, SourceError, load_source
 from crawler.spiders.news import NewsSpider
@@ -163,9 +165,18 @@ class Reprocessor:
     run_id: str
     stats: Stats = field(default_factory=Stats)
 
+    # Extraction processes (0: inline); as the crawl's EXTRACT_WORKERS.
+    workers: int | None = None
+
     def __post_init__(self) -> None:
+        from pipelines.extract_pool import default_workers
         self.spider = NewsSpider(self.source)
-        self.extract = ExtractPipeline(self.source.tzinfo, self.source.stop_lines)
+        if self.workers is None:
+            # EXTRACT_WORKERS from the environment, as `-s EXTRACT_WORKERS=` for a crawl.
+            value = os.environ.get("EXTRACT_WORKERS", "").strip()
+            self.workers = int(value) if value else default_workers()
+        self.extract = ExtractPipeline(self.source.tzinfo, self.source.stop_lines,
+                                       workers=self.workers, stats=self.stats)
         self.validate = ValidatePipeline()
         # Versions are numbered among today's extractor's rows; the rows of
         # earlier extractors stay as they are.
@@ -174,17 +185,43 @@ class Reprocessor:
                                            self.stats)
 
     def run(self, responses: Iterable[WarcResponse]) -> None:
+        """Pages are extracted in the pool, a bounded window of them at a time,
+        and their outcomes handled in WARC order, as one process would."""
         self.writer.open_spider()
+        self.extract.open_spider()
+        try:
+            if self.extract.pool is None:
+                for key, _, _ in self._jobs(responses):
+                    self._handle(key, None)
+            else:
+                for key, outcome in self.extract.pool.map_ordered(self._jobs(responses)):
+                    self._handle(key, outcome)
+        finally:
+            self.extract.close_spider()
+        self.writer.close_spider()
+
+    def _jobs(self, responses: Iterable[WarcResponse]):
         for recorded in responses:
             self.stats.inc_value("reprocess/responses")
             verdict = triage(recorded, self.spider)
             if verdict == ARTICLE:
-                self.process(recorded)
-            elif verdict == NOT_ARTICLE_URL:
+                self.stats.inc_value("reprocess/article_candidates")
                 page = self.page(recorded)
-                self.writer.item_dropped(page, None, PageRejected(
-                    NOT_ARTICLE_URL, "a listing or other page by the source's article URL rules"))
-        self.writer.close_spider()
+                if self.extract.pool is not None and not page.error:
+                    yield (recorded, page), page.html or "", self.extract.context(page)
+                else:
+                    yield (recorded, page), None, None
+            elif verdict == NOT_ARTICLE_URL:
+                yield (recorded, None), None, None
+
+    def _handle(self, key: tuple[WarcResponse, FetchedPage | None], outcome: tuple | None) -> None:
+        recorded, page = key
+        if page is None:
+            page = self.page(recorded)
+            self.writer.item_dropped(page, None, PageRejected(
+                NOT_ARTICLE_URL, "a listing or other page by the source's article URL rules"))
+            return
+        self.process(recorded, page, outcome)
 
     def page(self, recorded: WarcResponse) -> FetchedPage:
         """The FetchedPage the spider makes of this response."""
@@ -193,11 +230,15 @@ class Reprocessor:
         assert isinstance(page, FetchedPage)
         return page
 
-    def process(self, recorded: WarcResponse) -> None:
-        self.stats.inc_value("reprocess/article_candidates")
-        item: Any = self.page(recorded)
+    def process(self, recorded: WarcResponse, page: FetchedPage, outcome: tuple | None = None) -> None:
+        """The crawl's stages after the fetch; `outcome`: the extraction, when
+        the pool did it (else it is done here)."""
+        item: Any = page
         try:
-            item = self.extract.process_item(item)
+            if outcome is None:
+                item = self.extract.process_page(item)
+            else:
+                item = self.extract.finish(page, outcome)
             item = self.validate.process_item(item)
         except PageRejected as exc:
             self.writer.item_dropped(item, None, exc)
@@ -258,6 +299,7 @@ def reprocess(source: Source, archive: Archive, *, warcs: list[str] | None = Non
                        if k.startswith("rejected/")},
         "errors": stats["reprocess/errors"],
         "files_written": stats["archive/articles_files"] + stats["archive/rejects_files"],
+        "performance": performance(stats),
     }
     archive.publish(f"_runs/{source.key}/{run_id}.json", json.dumps(manifest, indent=1).encode())
     return manifest

@@ -25,6 +25,7 @@ import io
 import os
 import posixpath
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -126,13 +127,40 @@ def parse_warc_fields(data: bytes) -> dict[str, list[str]]:
     return fields
 
 
+# zlib's default level. warcio compresses at 9: 55 % more CPU for files 2 % smaller
+# (measured on the benchmark's 85 KB pages: 1.33 vs 0.86 ms a page).
+GZIP_LEVEL = 6
+
+
+class GzipMembers:
+    """What warcio's writer writes to (gzip=False): every record it writes
+    (warcio flushes after each) becomes its own gzip member, as with gzip=True,
+    at GZIP_LEVEL; the file underneath is written in large blocks."""
+
+    def __init__(self, handle: IO[bytes], level: int = GZIP_LEVEL):
+        self.handle = handle
+        self.level = level
+        self._parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        if self._parts:
+            compressor = zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+            self.handle.write(b"".join([compressor.compress(part) for part in self._parts]
+                                       + [compressor.flush()]))
+            self._parts.clear()
+
+
 class _OpenFile:
     def __init__(self, relpath: str, spool_dir: str | None):
         self.relpath = relpath
         fd, self.spool_path = tempfile.mkstemp(suffix=".warc.gz", prefix=".news-archive-",
                                                dir=spool_dir)
-        self.handle = os.fdopen(fd, "wb")
-        self.writer = WARCWriter(self.handle, gzip=True, warc_version=WARC_VERSION)
+        self.handle = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.writer = WARCWriter(GzipMembers(self.handle), gzip=False, warc_version=WARC_VERSION)
         self.warcinfo_id: str | None = None
 
     def discard(self) -> None:

@@ -12,7 +12,11 @@ each other's files.
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 import secrets
+import tempfile
+import time
 from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -32,6 +36,10 @@ from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 # read well in every engine. Smaller runs write one file per partition.
 DEFAULT_MAX_BUFFERED_ROWS = 10_000
 ROW_GROUP_SIZE = 10_000
+# Rows held in memory at most (about 10 MB of articles); beyond, they are
+# written out as row groups of their files. Keeps a crawl's memory flat
+# however many pages it archives.
+ROW_GROUP_ROWS = 2_000
 COMPRESSION = "zstd"
 
 
@@ -48,16 +56,36 @@ def serialize_table(table: pa.Table) -> pa.Buffer:
     return sink.getvalue()
 
 
+class _PartitionFile:
+    """The open file of one date partition: row groups already written to a
+    local temporary file, and rows still in memory."""
+
+    def __init__(self, date: str):
+        self.date = date
+        self.pending: list[dict[str, Any]] = []
+        self.rows = 0                           # rows in the file or pending
+        self.warc_files: set[str] = set()       # raw files its rows point into
+        self.temp_path: str | None = None
+        self.writer: pq.ParquetWriter | None = None
+
+
 class ParquetDatasetWriter:
     """Buffers rows of one dataset (articles, rejects) and publishes them.
 
-    `partition_date` picks the `date=` partition of a row.
+    `partition_date` picks the `date=` partition of a row. A file holds up to
+    `max_buffered_rows` rows and is published when the buffer is full or on
+    `flush()`. Memory stays bounded whatever the size of the run: rows wait in
+    memory only until `row_group_rows` of them are pending, then they are
+    written (the largest partitions first) as row groups of the partition's
+    file, in a local temporary file, by a background thread (pyarrow releases
+    the GIL while it encodes and compresses; the crawl goes on).
     """
 
     def __init__(self, archive: Archive, dataset: str, schema: pa.Schema, source: str,
                  run_id: str, partition_date: Callable[[dict[str, Any]], datetime],
                  max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS, spool: Spool | None = None,
-                 before_publish: Callable[[list[dict[str, Any]]], None] | None = None):
+                 before_publish: Callable[[list[dict[str, Any]]], None] | None = None,
+                 row_group_rows: int = ROW_GROUP_ROWS, temp_dir: str | None = None):
         self.archive = archive
         self.dataset = dataset
         self.schema = schema
@@ -65,49 +93,115 @@ class ParquetDatasetWriter:
         self.run_id = run_id
         self.partition_date = partition_date
         self.max_buffered_rows = max_buffered_rows
+        self.row_group_rows = row_group_rows
+        self.temp_dir = temp_dir
         self.spool = spool
-        # Called with the rows of a file before it is published (the raw WARC
-        # files they point into are published first).
+        # Called with (rows standing for) the rows of a file before it is
+        # published: the raw WARC files they point into are published first.
         self.before_publish = before_publish
-        self._buffer: list[dict[str, Any]] = []
+        self._open: dict[str, _PartitionFile] = {}
+        self._buffered = 0          # rows in open files, written or pending
+        self._pending = 0           # rows in memory
+        self._ready: list[tuple[str, str, int, set[str]]] = []   # closed, not yet published
+        self._thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=f"parquet-{dataset}")
+        self._writes: list[concurrent.futures.Future] = []
         self._file_seq = 0
         self.rows_written = 0
         self.rows_spooled = 0
         self.files_written: list[str] = []
         self.last_error: ArchiveError | None = None
+        # CPU seconds spent encoding, compressing and publishing (both threads).
+        self.cpu_seconds = 0.0
 
     def add(self, row: dict[str, Any]) -> None:
-        self._buffer.append(row)
-        if len(self._buffer) >= self.max_buffered_rows:
+        date = self.partition_date(row).strftime("%Y-%m-%d")
+        part = self._open.get(date)
+        if part is None:
+            part = self._open[date] = _PartitionFile(date)
+        part.pending.append(row)
+        part.rows += 1
+        if row.get("warc_filename"):
+            part.warc_files.add(row["warc_filename"])
+        self._buffered += 1
+        self._pending += 1
+        if self._buffered >= self.max_buffered_rows:
             self.flush()
+        elif self._pending > self.row_group_rows:
+            for part in sorted(self._open.values(), key=lambda p: -len(p.pending)):
+                if self._pending <= self.row_group_rows // 2:
+                    break
+                self._write_group(part)
+
+    def _write_group(self, part: _PartitionFile) -> None:
+        """Hand the partition's pending rows to the writing thread, as one row group."""
+        if not part.pending:
+            return
+        rows, part.pending = part.pending, []
+        self._pending -= len(rows)
+        self._writes.append(self._thread.submit(self._write_rows, part, rows))
+
+    def _write_rows(self, part: _PartitionFile, rows: list[dict[str, Any]]) -> None:
+        cpu = time.thread_time()
+        table = pa.Table.from_pylist(rows, schema=self.schema)
+        if part.writer is None:
+            fd, part.temp_path = tempfile.mkstemp(suffix=".parquet", prefix=".news-archive-",
+                                                  dir=self.temp_dir)
+            os.close(fd)
+            part.writer = pq.ParquetWriter(part.temp_path, self.schema, compression=COMPRESSION,
+                                           write_statistics=True)
+        part.writer.write_table(table, row_group_size=max(len(rows), 1))
+        self.cpu_seconds += time.thread_time() - cpu
+
+    def _wait(self) -> None:
+        writes, self._writes = self._writes, []
+        for write in writes:
+            write.result()
 
     def flush(self) -> None:
         """Publish every buffered row. When the archive cannot be written, the
         file goes to the spool (if there is one); without a spool the error is
-        raised and the rows stay buffered."""
-        by_date: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in self._buffer:
-            by_date[self.partition_date(row).strftime("%Y-%m-%d")].append(row)
-        for date, rows in sorted(by_date.items()):
-            table = pa.Table.from_pylist(rows, schema=self.schema)
+        raised and the rows stay buffered (in their closed file, for the next flush)."""
+        for part in self._open.values():
+            self._write_group(part)
+        self._wait()
+        cpu = time.thread_time()
+        try:
+            self._publish_ready()
+        finally:
+            self.cpu_seconds += time.thread_time() - cpu
+
+    def _publish_ready(self) -> None:
+        for date, part in sorted(self._open.items()):
+            if part.writer is not None:
+                part.writer.close()
+                self._ready.append((date, part.temp_path, part.rows, part.warc_files))
+        self._open.clear()
+        self._buffered = self._pending = 0
+        while self._ready:
+            date, temp_path, rows, warc_files = self._ready[0]
             if self.before_publish is not None:
-                self.before_publish(rows)
+                self.before_publish([{"warc_filename": f} for f in sorted(warc_files)])
             self._file_seq += 1
             relpath = (f"{self.dataset}/source={self.source}/date={date}/"
                        f"{self.run_id}-{self._file_seq:05d}.parquet")
-            data = serialize_table(table)
+            with open(temp_path, "rb") as handle:
+                data = handle.read()
             try:
                 self.archive.publish(relpath, data)
                 self.files_written.append(relpath)
-                self.rows_written += len(rows)
+                self.rows_written += rows
             except ArchiveError as exc:
                 if self.spool is None:
                     raise
                 self.last_error = exc
                 self.spool.put(relpath, data)
-                self.rows_spooled += len(rows)
-            published = {id(r) for r in rows}
-            self._buffer = [r for r in self._buffer if id(r) not in published]
+                self.rows_spooled += rows
+            self._ready.pop(0)
+            os.unlink(temp_path)
+
+    def close(self) -> None:
+        """Stop the writing thread (after flush())."""
+        self._thread.shutdown(wait=True)
 
 
 def _article_partition_date(row: dict[str, Any]) -> datetime:
@@ -191,7 +285,11 @@ class ParquetArchiveWriter:
         for writer in (self.articles, self.rejects):
             if writer is None:
                 continue
-            writer.flush()
+            try:
+                writer.flush()
+            finally:
+                writer.close()
+                self.stats.inc_value("perf/parquet_cpu_s", writer.cpu_seconds)
             self.stats.set_value(f"archive/{writer.dataset}_written", writer.rows_written)
             self.stats.set_value(f"archive/{writer.dataset}_files", len(writer.files_written))
             if writer.rows_spooled:

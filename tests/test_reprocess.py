@@ -70,6 +70,8 @@ def test_a_new_extractor_adds_rows_once_and_keeps_the_old_ones(crawled, monkeypa
     new_version = "pipelines-9.9+test"
     monkeypatch.setattr(pipelines.extract, "EXTRACTOR_VERSION", new_version)
     monkeypatch.setattr(pipelines.reprocess, "EXTRACTOR_VERSION", new_version)
+    # The patched version exists in this process only: extract here, not in workers.
+    monkeypatch.setenv("EXTRACT_WORKERS", "0")
     source, store = load_source("abc"), open_archive(archive_uri, env)
 
     manifest = reprocess(source, store)

@@ -81,3 +81,19 @@ def test_failed_publish_leaves_no_visible_file_and_keeps_the_rows(tmp_path, monk
     monkeypatch.undo()
     w.flush()
     assert w.rows_written == 1
+
+
+def test_rows_beyond_a_row_group_leave_memory_and_files_stay_whole(tmp_path):
+    archive = open_archive(str(tmp_path), environ={})
+    w = ParquetDatasetWriter(archive, "rejects", REJECTION_SCHEMA, "abc", "RUN",
+                             lambda row: row["fetched_at"], max_buffered_rows=100, row_group_rows=4)
+    for i in range(11):
+        w.add(rejection(f"http://a/{i}", 28 if i % 4 else 27))
+        assert w._pending <= 4
+    assert all_files(tmp_path) == []
+    w.flush()
+    w.close()
+    assert w.rows_written == 11 and len(w.files_written) == 2
+    big = pq.ParquetFile(tmp_path / "rejects/source=abc/date=2026-11-28/RUN-00002.parquet")
+    assert big.metadata.num_row_groups >= 2
+    assert big.read().column("url").to_pylist() == [f"http://a/{i}" for i in range(11) if i % 4]

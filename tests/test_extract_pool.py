@@ -1,0 +1,159 @@
+"""Extraction in worker processes: the same records as inline, bounded time,
+no page lost when a worker hangs or dies."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from crawler.items import FetchedPage
+from pipelines.extract import ExtractPipeline, PageContext, extract_article
+from pipelines.extract_pool import ExtractionPool, run_extraction
+from pipelines.rejections import PageRejected
+from tests.generated_site import generate_site
+
+FIXTURE_PAGES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
+WHEN = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
+
+
+def hanging_extract(page, context: PageContext):
+    """extract_article, except for pages that say HANG (they sleep for ever)."""
+    if "HANG" in page:
+        time.sleep(3600)
+    return extract_article(page, context)
+
+
+def stubborn_extract(page, context: PageContext):
+    """Hangs where SIGALRM cannot interrupt it (as C code would)."""
+    if "HANG" in page:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
+    return extract_article(page, context)
+
+
+def crashing_extract(page, context: PageContext):
+    """Kills its worker on pages that say CRASH (a segfault, the OOM killer)."""
+    if "CRASH" in page:
+        os._exit(70)
+    return extract_article(page, context)
+
+
+def fetched(url: str, html: str) -> FetchedPage:
+    return FetchedPage(source="abc", url=url, fetched_at=WHEN, http_status=200, html=html,
+                       warc_filename="raw/x.warc.gz", warc_record_offset=0, warc_record_length=1)
+
+
+def outcome_of(pipeline: ExtractPipeline, page: FetchedPage):
+    try:
+        return asyncio.run(pipeline.process_item(page))
+    except PageRejected as exc:
+        return ("rejected", exc.reason)
+
+
+def pages_for_comparison(tmp_path: Path) -> list[FetchedPage]:
+    site = tmp_path / "site"
+    paths = generate_site(site, 6, furniture=True)
+    pages = [fetched(f"http://127.0.0.1:1{p}", (site / p.lstrip("/")).read_text()) for p in paths]
+    pages += [fetched(f"https://abcnewsradioonline.com/{p.parent.name}/{p.name}", p.read_text())
+              for p in FIXTURE_PAGES]
+    return pages
+
+
+def test_records_are_the_same_with_and_without_the_pool(tmp_path):
+    pages = pages_for_comparison(tmp_path)
+    inline = ExtractPipeline(timezone.utc, (), ("en",), workers=0)
+    pooled = ExtractPipeline(timezone.utc, (), ("en",), workers=2)
+    pooled.open_spider()
+    try:
+        async def all_pooled():
+            async def one(page):
+                try:
+                    return await pooled.process_item(page)
+                except PageRejected as exc:
+                    return ("rejected", exc.reason)
+            return await asyncio.gather(*(one(p) for p in pages))
+        with_pool = asyncio.run(all_pooled())
+    finally:
+        pooled.close_spider()
+    without_pool = [outcome_of(inline, p) for p in pages]
+    assert sum(isinstance(r, dict) for r in with_pool) >= 6
+    assert with_pool == without_pool
+
+
+def test_reprocessing_order_and_records_are_kept(tmp_path):
+    pages = pages_for_comparison(tmp_path)
+    inline = ExtractPipeline(timezone.utc, (), workers=0)
+    pool = ExtractionPool(2)
+    try:
+        jobs = [(i, p.html, inline.context(p)) if i % 3 else (i, None, None) for i, p in enumerate(pages)]
+        results = list(pool.map_ordered(jobs, window=3))
+    finally:
+        pool.close()
+    assert [key for key, _ in results] == list(range(len(pages)))
+    for (i, outcome), page in zip(results, pages):
+        if i % 3 == 0:
+            assert outcome is None
+            continue
+        assert outcome[:-1] == run_extraction(page.html, inline.context(page))[:-1]
+
+
+def test_a_page_whose_extraction_hangs_is_an_extraction_timeout(tmp_path):
+    pipeline = ExtractPipeline(timezone.utc, (), workers=1, timeout=1.0, extract=hanging_extract)
+    pipeline.open_spider()
+    try:
+        started = time.monotonic()
+        rejected = outcome_of(pipeline, fetched("http://127.0.0.1:1/national-news/x", "<p>HANG</p>"))
+        assert rejected == ("rejected", "extraction_timeout")
+        assert time.monotonic() - started < 10
+        page = pages_for_comparison(tmp_path)[0]
+        assert isinstance(outcome_of(pipeline, page), dict)     # the worker goes on
+    finally:
+        pipeline.close_spider()
+
+
+def test_a_worker_stuck_beyond_the_signal_is_killed_and_the_others_finish(tmp_path):
+    pages = pages_for_comparison(tmp_path)[:3]
+    pool = ExtractionPool(2, timeout=0.5, extract=stubborn_extract, grace=1.0)
+    context = ExtractPipeline(timezone.utc, ()).context
+    try:
+        async def run():
+            stuck = pool.extract_async("<p>HANG</p>", context(fetched("http://h/1", "")))
+            return await asyncio.gather(stuck, *(pool.extract_async(p.html, context(p)) for p in pages))
+        outcomes = asyncio.run(run())
+    finally:
+        pool.close()
+    assert outcomes[0][:2] == ("rejected", "extraction_timeout")
+    assert [o[0] for o in outcomes[1:]] == ["ok"] * 3
+    assert pool.restarts >= 1
+
+
+def test_a_crashed_worker_is_a_rejection_and_no_other_page_is_lost(tmp_path):
+    pages = pages_for_comparison(tmp_path)[:4]
+    pool = ExtractionPool(2, extract=crashing_extract)
+    context = ExtractPipeline(timezone.utc, ()).context
+    try:
+        jobs = [(0, "<p>CRASH</p>", context(fetched("http://h/1", "")))]
+        jobs += [(i + 1, p.html, context(p)) for i, p in enumerate(pages)]
+        results = dict(pool.map_ordered(jobs))
+    finally:
+        pool.close()
+    assert results[0][:2] == ("rejected", "extraction_crashed")
+    assert [results[i][0] for i in range(1, 5)] == ["ok"] * 4
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_fetch_errors_are_rejected_without_extraction(workers):
+    pipeline = ExtractPipeline(timezone.utc, (), workers=workers)
+    pipeline.open_spider()
+    try:
+        page = FetchedPage(source="abc", url="http://h/x", fetched_at=WHEN, error="http_404",
+                           error_detail="HTTP 404")
+        assert outcome_of(pipeline, page) == ("rejected", "http_404")
+    finally:
+        pipeline.close_spider()
