@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 
 ROUNDS ?= 12
 
-.PHONY: crawl crawl-all reprocess test torture extract eval clean-venv help
+.PHONY: crawl crawl-all reprocess test torture extract eval bench clean-venv help
 
 help:
 	@echo "make crawl SOURCE=abc [START_URLS='URL ...'] [ARCHIVE_URI=./archive|s3://bucket/prefix]"
@@ -25,6 +25,7 @@ help:
 	@echo "make reprocess SOURCE=abc [SINCE=YYYY-MM-DD] [UNTIL=YYYY-MM-DD] [WARC='path-or-s3-url ...'] [DOMAINS='example.com ...']"
 	@echo "make test             run the test suite (starts its own servers)"
 	@echo "make eval DATA=path   score extraction on the benchmark sets [OUT=evaluation/results.json]"
+	@echo "make bench [N=2000] [DATA=../shared/eval] [OUT=benchmarks/results.json] [LEDGER_ROWS=100000]"
 
 $(VENV)/.runtime: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +68,13 @@ eval: $(VENV)/.dev
 # kill -9 at random moments and an S3 outage; reports lost / duplicated / partial (minutes).
 torture: $(VENV)/.dev
 	$(PY) -m reliability.torture --rounds $(ROUNDS)
+
+# Throughput, CPU, memory: the pipeline against a plain trafilatura loop (minutes).
+N ?= 2000
+LEDGER_ROWS ?= 100000
+bench: $(VENV)/.dev
+	$(PY) -m benchmarks.run --pages $(N) $(if $(DATA),--data "$(DATA)") \
+		--out "$(or $(OUT),benchmarks/results.json)" --ledger-rows $(LEDGER_ROWS)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -22,6 +22,9 @@ from benchmarks.site import page_bytes
 def main(argv: list[str]) -> int:
     root, base_url, paths_file = Path(argv[0]), argv[1], Path(argv[2])
     paths = paths_file.read_text().split()
+    if "--count-only" in argv:
+        print(json.dumps({"pages": len(paths), "extracted": 0, "seconds": 0.0, "cpu_seconds": 0.0}))
+        return 0
     pages = [(base_url + p, page_bytes(root, p, base_url)) for p in paths]
     extracted = 0
     wall, cpu = time.perf_counter(), time.process_time()

@@ -103,6 +103,15 @@ class Measured:
     seconds: float
     cpu_seconds: float
     peaks: Peaks
+    machine_busy_seconds: float = 0.0   # every process of the machine, ours included
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all processes, all cores)."""
+    with open("/proc/stat") as handle:
+        fields = [int(v) for v in handle.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _reap_orphans(keep: set[int], timeout: float = 10.0) -> None:
@@ -124,6 +133,7 @@ def measure(command: list[str], *, env: dict[str, str], cwd: str, keep: set[int]
             timeout: float | None = None) -> Measured:
     """Run `command`; `keep`: our other children (servers), not to be reaped."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy = machine_busy_seconds()
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
@@ -131,8 +141,9 @@ def measure(command: list[str], *, env: dict[str, str], cwd: str, keep: set[int]
     sampler.start()
     stdout, stderr = process.communicate(timeout=timeout)
     seconds = time.perf_counter() - start
+    busy = machine_busy_seconds() - busy
     peaks = sampler.stop()
     _reap_orphans(set(keep))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Measured(process.returncode, stdout, stderr, seconds, cpu, peaks)
+    return Measured(process.returncode, stdout, stderr, seconds, cpu, peaks, busy)

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from tests.generated_site import generate_site
 
-SITEMAP = "sitemap-news.xml"
+SITEMAP = "sitemap-index.xml"
+# Google News sitemaps list at most 1,000 URLs; larger sites publish an index.
+URLS_PER_SITEMAP = 1000
 
 
 def real_pages(data: Path) -> list[bytes]:
@@ -27,10 +29,28 @@ def real_pages(data: Path) -> list[bytes]:
     return pages
 
 
+def write_sitemaps(root: Path, paths: list[str]) -> None:
+    """A sitemap index of news sitemaps of URLS_PER_SITEMAP articles each."""
+    names = []
+    for k in range(0, len(paths), URLS_PER_SITEMAP):
+        name = f"sitemap-news-{k // URLS_PER_SITEMAP:03d}.xml"
+        entries = "".join(f"<url><loc>{{base}}{p}</loc></url>" for p in paths[k:k + URLS_PER_SITEMAP])
+        (root / name).write_text(
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>')
+        names.append(name)
+    entries = "".join(f"<sitemap><loc>{{base}}/{name}</loc></sitemap>" for name in names)
+    (root / SITEMAP).write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>')
+
+
 def build_site(root: Path, n: int, data: Path | None = None) -> list[str]:
     """Write the site; return the article paths, in sitemap order."""
     if data is None:
-        return generate_site(root, n, furniture=True)
+        paths = generate_site(root, n, furniture=True)
+        write_sitemaps(root, paths)
+        return paths
     pages = real_pages(data)
     paths = []
     for i in range(n):
@@ -41,10 +61,7 @@ def build_site(root: Path, n: int, data: Path | None = None) -> list[str]:
         # contain it must not change between the two sides.
         target.write_bytes(pages[i % len(pages)].replace(b"{base}", b"{ base}"))
         paths.append(path)
-    entries = "".join(f"<url><loc>{{base}}{p}</loc></url>" for p in paths)
-    (root / SITEMAP).write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>')
+    write_sitemaps(root, paths)
     (root / "robots.txt").write_text(f"User-agent: *\nDisallow: /private/\n\nSitemap: {{base}}/{SITEMAP}\n")
     return paths
 

@@ -26,7 +26,7 @@ REPLAY = ""                          # a WARC (path or s3:// URL) to crawl inste
 # --- Extraction (pipelines/extract.py, pipelines/extract_pool.py) ---------------
 EXTRACT_WORKERS = None      # processes extracting pages; None: one per core; 0: inline
 EXTRACT_TIMEOUT = 30.0      # seconds per page, then an `extraction_timeout` rejection
-EXTRACT_MAX_IN_FLIGHT = None  # pages handed to the workers at once; None: 2 per worker
+EXTRACT_MAX_IN_FLIGHT = None  # pages handed to the workers at once; None: 4 per worker
 
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,

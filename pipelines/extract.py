@@ -269,7 +269,7 @@ class ExtractPipeline:
         self.languages = languages
         self.workers = workers
         self.timeout = timeout
-        self.max_in_flight = max_in_flight or 2 * max(workers, 1)
+        self.max_in_flight = max_in_flight or 4 * max(workers, 1)
         self.stats = stats
         self.extract = extract
         self.pool = None

@@ -44,6 +44,10 @@ from pipelines.storage import open_archive
 from pipelines.warc import WarcPointer
 
 ERROR_STATUSES = list(range(400, 600))
+# Articles before further entry points: the articles a sitemap or feed listed are
+# fetched before the next sitemap is opened, so the scheduler holds one listing's
+# articles at a time, not a whole backfill's (memory stays flat as crawls grow).
+ENTRY_POINT_PRIORITY = -1
 # Refuse to gunzip sitemaps beyond this (gzip bombs).
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
@@ -125,7 +129,7 @@ class NewsSpider(scrapy.Spider):
         self._entry_point_status.setdefault(url, EntryPointStatus(url, discovered_from))
         headers = self.state.request_headers(url) if self.state else {}
         return scrapy.Request(url, headers=headers, callback=self.parse_entry_point,
-                              errback=self.entry_point_failed,
+                              errback=self.entry_point_failed, priority=ENTRY_POINT_PRIORITY,
                               meta={"entry_point": True, "discovered_from": discovered_from,
                                     "handle_httpstatus_list": [304]})
 
