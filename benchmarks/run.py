@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             targets = [("crawl local", str(workdir / "archive"), {})]
             if not args.no_s3:
                 from tests.s3_server import S3TestServer
+                shutil.rmtree(workdir / "seaweedfs", ignore_errors=True)
                 s3 = S3TestServer(workdir / "seaweedfs").start()
                 s3.create_bucket("bench")
                 targets.append(("crawl S3", "s3://bench/news", s3.env))

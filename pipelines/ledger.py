@@ -87,14 +87,21 @@ class Ledger:
         return ledger
 
     def _load_articles(self, table: pa.Table) -> None:
+        # Fetched URLs: only where the URL is not its canonical URL (redirects,
+        # tracking parameters) is a key needed; the others are found by id.
+        differs = pc.fill_null(pc.not_equal(table.column("url"), table.column("canonical_url")), False)
+        others = table.select(["url", "article_id"]).filter(differs)
+        for url, aid in zip(others.column("url").to_pylist(), others.column("article_id").to_pylist()):
+            if url:
+                self._url_ids[article_id(url)] = aid
+        del others, differs
         self._text_columns = table.select(["article_id", "content_sha256", "extractor_version"])
-        versions = pc.fill_null(table.column("version"), 1)
         # Same version by several extractors (after a re-processing): today's wins.
         current = pc.fill_null(pc.equal(table.column("extractor_version"), EXTRACTOR_VERSION), False)
-        table = pa.table({"article_id": table.column("article_id"), "version": versions,
+        table = pa.table({"article_id": table.column("article_id"),
+                          "version": pc.fill_null(table.column("version"), 1),
                           "_current": current, "content_sha256": table.column("content_sha256"),
-                          "listed_modified_at": table.column("listed_modified_at"),
-                          "url": table.column("url"), "canonical_url": table.column("canonical_url")})
+                          "listed_modified_at": table.column("listed_modified_at")})
         # Most articles have one row; only ids with several (corrections,
         # re-processings) are sorted, by version, and keep their last row.
         counts = pc.value_counts(table.column("article_id"))
@@ -111,13 +118,6 @@ class Ledger:
         self._versions = table.column("version").to_pylist()
         self._hashes = table.column("content_sha256").combine_chunks()
         self._listed = table.column("listed_modified_at").combine_chunks()
-        # Fetched URLs: only where the URL is not its canonical URL (redirects,
-        # tracking parameters) is a key needed; the others are found by id.
-        differs = pc.fill_null(pc.not_equal(table.column("url"), table.column("canonical_url")), False)
-        others = table.filter(differs)
-        for url, aid in zip(others.column("url").to_pylist(), others.column("article_id").to_pylist()):
-            if url:
-                self._url_ids[article_id(url)] = aid
 
     def remember(self, record: dict) -> None:
         """Take an archived (or just written) row into the ledger."""
