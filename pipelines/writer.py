@@ -40,6 +40,8 @@ ROW_GROUP_SIZE = 10_000
 # written out as row groups of their files. Keeps a crawl's memory flat
 # however many pages it archives.
 ROW_GROUP_ROWS = 2_000
+# Partition files open at once (an open Parquet writer holds about 200 KB).
+MAX_OPEN_FILES = 16
 COMPRESSION = "zstd"
 
 
@@ -65,6 +67,7 @@ class _PartitionFile:
         self.pending: list[dict[str, Any]] = []
         self.rows = 0                           # rows in the file or pending
         self.warc_files: set[str] = set()       # raw files its rows point into
+        self.groups = 0                         # row groups handed to the writing thread
         self.temp_path: str | None = None
         self.writer: pq.ParquetWriter | None = None
 
@@ -76,9 +79,10 @@ class ParquetDatasetWriter:
     `max_buffered_rows` rows and is published when the buffer is full or on
     `flush()`. Memory stays bounded whatever the size of the run: rows wait in
     memory only until `row_group_rows` of them are pending, then they are
-    written (the largest partitions first) as row groups of the partition's
-    file, in a local temporary file, by a background thread (pyarrow releases
-    the GIL while it encodes and compresses; the crawl goes on).
+    written as row groups of their partition's file (partitions with at least
+    a quarter of that), in a local temporary file, by a background thread
+    (pyarrow releases the GIL while it encodes and compresses; the crawl goes
+    on); rows spread thinly over many dates are published instead, as files.
     """
 
     def __init__(self, archive: Archive, dataset: str, schema: pa.Schema, source: str,
@@ -127,16 +131,22 @@ class ParquetDatasetWriter:
         if self._buffered >= self.max_buffered_rows:
             self.flush()
         elif self._pending > self.row_group_rows:
-            for part in sorted(self._open.values(), key=lambda p: -len(p.pending)):
-                if self._pending <= self.row_group_rows // 2:
-                    break
-                self._write_group(part)
+            # Partitions with a row group's worth go to their files; if the rest
+            # is still too much (rows spread over many dates, as in a backfill),
+            # or too many files are open (each holds buffers), publish them all.
+            for part in self._open.values():
+                if len(part.pending) >= self.row_group_rows // 4:
+                    self._write_group(part)
+            open_files = sum(1 for part in self._open.values() if part.groups or part.pending)
+            if self._pending > self.row_group_rows // 2 or open_files > MAX_OPEN_FILES:
+                self.flush()
 
     def _write_group(self, part: _PartitionFile) -> None:
         """Hand the partition's pending rows to the writing thread, as one row group."""
         if not part.pending:
             return
         rows, part.pending = part.pending, []
+        part.groups += 1
         self._pending -= len(rows)
         self._writes.append(self._thread.submit(self._write_rows, part, rows))
 
