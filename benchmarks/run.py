@@ -103,6 +103,8 @@ def summarize(name: str, m: Measured, pages: int, manifest: dict[str, Any],
         "peak_rss_tree_mb": round(m.peaks.tree_rss_mb, 1),
         "peak_pss_tree_mb": round(m.peaks.tree_pss_mb, 1),
         "processes": m.peaks.processes,
+        # (seconds, main RSS MB, all processes' PSS MB), about 20 points over the run
+        "memory_curve": m.peaks.samples[::max(len(m.peaks.samples) // 20, 1)],
         "shares": {k: round(v, 3) for k, v in shares.items()},
         "performance": perf,
         "articles_written": manifest.get("articles_written"),
@@ -189,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                     shutil.rmtree(uri, ignore_errors=True)
                 run_env = {**crawl_env, **extra_env, "ARCHIVE_URI": uri}
                 m = measure(command, env=run_env, cwd=str(REPO), keep=keep)
+                (workdir / f"{name.replace(' ', '-')}.log").write_text(m.stderr)
                 manifest = read_manifest(uri, run_env)
                 pages = manifest.get("article_candidates") or len(paths)
                 r = summarize(name, m, pages, manifest, plain_rate, plain_cpu)
@@ -229,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             led["peak_rss_mb"] = round(m.peaks.main_rss_mb, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1, default=str))
-    print(f"results: {args.out}; work files: {workdir}")
+    print(f"results: {args.out}" + (f"; work files: {workdir}" if args.workdir else ""))
     for name, r in results["runs"].items():
         checks = [("ratio >= 1.7", r["ratio"] >= 1.7),
                   ("peak PSS of all processes <= 400 MB", r["peak_pss_tree_mb"] <= 400),
