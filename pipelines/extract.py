@@ -38,6 +38,7 @@ from pipelines.cleanup import clean_paragraphs
 from pipelines.dates import parse_datetime
 from pipelines.ids import article_id
 from pipelines.rejections import PageRejected
+from pipelines.neardup import body_fingerprint
 from pipelines.metadata import (
     extract_authors,
     extract_canonical_url,
@@ -186,6 +187,7 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         "fetched_at": fetched_at,
         "http_status": context.http_status,
         "content_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        "simhash": body_fingerprint(body),
         "extractor_version": EXTRACTOR_VERSION,
         "schema_version": SCHEMA_VERSION,
     }
