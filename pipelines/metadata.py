@@ -50,19 +50,24 @@ def meta_content(tree: lxml_html.HtmlElement, *names: str) -> str | None:
     return None
 
 
-def json_ld_articles(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
-    """Article-like objects of every JSON-LD block (following @graph and lists)."""
-    objects: list[dict[str, Any]] = []
+def _json_ld_objects(tree: lxml_html.HtmlElement) -> Iterator[dict[str, Any]]:
+    """Every object of every JSON-LD block (following @graph and lists)."""
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
             data = json.loads(script.text_content() or "")
         except ValueError:
             continue
-        for obj in _walk_json_ld(data):
-            types = obj.get("@type")
-            types = types if isinstance(types, list) else [types]
-            if any(isinstance(t, str) and t.lower() in ARTICLE_TYPES for t in types):
-                objects.append(obj)
+        yield from _walk_json_ld(data)
+
+
+def json_ld_articles(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
+    """Article-like objects of every JSON-LD block (following @graph and lists)."""
+    objects: list[dict[str, Any]] = []
+    for obj in _json_ld_objects(tree):
+        types = obj.get("@type")
+        types = types if isinstance(types, list) else [types]
+        if any(isinstance(t, str) and t.lower() in ARTICLE_TYPES for t in types):
+            objects.append(obj)
     # NewsArticle before a generic WebPage describing the same page.
     objects.sort(key=lambda o: str(o.get("@type")).lower() == "webpage")
     return objects
@@ -343,18 +348,13 @@ def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
     """Authors named by any JSON-LD object (a WebPage, a Recipe, a @graph
     Person), when no article object names one."""
     names: list[str] = []
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
-        try:
-            data = json.loads(script.text_content() or "")
-        except ValueError:
-            continue
-        for obj in _walk_json_ld(data):
-            value = obj.get("author") or obj.get("creator")
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
-                    names.append(html_unescape(str(item.get("name") or "")))
-                elif isinstance(item, str):
-                    names.append(html_unescape(item))
+    for obj in _json_ld_objects(tree):
+        value = obj.get("author") or obj.get("creator")
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
+                names.append(html_unescape(str(item.get("name") or "")))
+            elif isinstance(item, str):
+                names.append(html_unescape(item))
         if any(names):
             break
     return names
