@@ -23,7 +23,7 @@ from pipelines.storage import Archive
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 
 LEDGER_COLUMNS = ["article_id", "url", "canonical_url", "content_sha256", "version",
-                  "listed_modified_at", "extractor_version"]
+                  "listed_modified_at", "fetched_at", "extractor_version"]
 # Rejections that will not change by asking again; transient ones (fetch errors,
 # 5xx, 429) are retried by the next run.
 PERMANENT_REJECTIONS = frozenset({"http_404", "http_410", "not_article", "too_short", "not_html",
@@ -35,13 +35,14 @@ class ArchivedArticle:
     version: int
     content_sha256: str
     listed_modified_at: datetime | None
+    fetched_at: datetime | None = None
 
 
 @dataclass
 class Ledger:
     articles: dict[str, ArchivedArticle] = field(default_factory=dict)
     ids_by_url: dict[str, str] = field(default_factory=dict)
-    rejected_urls: dict[str, str] = field(default_factory=dict)
+    rejected_urls: dict[str, datetime] = field(default_factory=dict)   # key -> when rejected
     # (article_id, content_sha256, extractor_version) of every archived row.
     texts: set[tuple[str, str, str]] = field(default_factory=set)
 
@@ -65,19 +66,21 @@ class Ledger:
                                    ("_current", "ascending")])
             for row in table.to_pylist():
                 ledger.remember(row)
-        rejects = archive.read_columns(f"rejects/source={source}", ["url", "reason"], REJECTION_SCHEMA)
+        rejects = archive.read_columns(f"rejects/source={source}", ["url", "reason", "fetched_at"],
+                                       REJECTION_SCHEMA)
         if rejects is not None:
-            for url, reason in zip(rejects.column("url").to_pylist(),
-                                   rejects.column("reason").to_pylist()):
+            for url, reason, fetched_at in zip(rejects.column("url").to_pylist(),
+                                               rejects.column("reason").to_pylist(),
+                                               rejects.column("fetched_at").to_pylist()):
                 if reason in PERMANENT_REJECTIONS:
-                    ledger.rejected_urls[canonical_key(url)] = reason
+                    ledger.rejected_urls[canonical_key(url)] = fetched_at
         return ledger
 
     def remember(self, record: dict) -> None:
         """Take an archived (or just written) row into the ledger."""
         self.articles[record["article_id"]] = ArchivedArticle(
             int(record.get("version") or 1), record["content_sha256"],
-            record.get("listed_modified_at"))
+            record.get("listed_modified_at"), record.get("fetched_at"))
         self.texts.add((record["article_id"], record["content_sha256"],
                         record.get("extractor_version") or ""))
         for url in (record.get("url"), record.get("canonical_url")):
@@ -98,14 +101,17 @@ class Ledger:
         key = canonical_key(url)
         article_id = self.ids_by_url.get(key)
         if article_id is not None:
-            if listed_modified_at is None:
-                return False
-            seen = [t for t in (self.articles[article_id].listed_modified_at,
-                                last_unchanged_listing) if t is not None]
-            return not seen or listed_modified_at > max(seen)
-        if key in self.rejected_urls:
-            return listed_modified_at is not None
-        return True
+            known = self.articles[article_id]
+            # What we hold already includes every change made before we fetched it.
+            seen = [known.listed_modified_at, known.fetched_at, last_unchanged_listing]
+        elif key in self.rejected_urls:
+            seen = [self.rejected_urls[key], last_unchanged_listing]
+        else:
+            return True
+        if listed_modified_at is None:
+            return False
+        seen = [t for t in seen if t is not None]
+        return not seen or listed_modified_at > max(seen)
 
     def __len__(self) -> int:
         return len(self.articles)
