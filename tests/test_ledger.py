@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from pipelines.ids import canonical_key
 from pipelines.ledger import Ledger
 
 FETCHED = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
@@ -18,7 +19,7 @@ def ledger() -> Ledger:
     result.remember({"article_id": "a", "content_sha256": "h", "version": 1,
                      "url": "https://news.example/a?utm_source=rss", "canonical_url": None,
                      "listed_modified_at": None, "fetched_at": FETCHED})
-    result.rejected_urls["news.example/gone"] = FETCHED
+    result.rejected_urls[canonical_key("https://news.example/gone")] = FETCHED
     return result
 
 
