@@ -102,6 +102,9 @@ class ParquetArchiveWriter:
     """Item pipeline, last in line: writes articles to `articles/` and, through
     the `item_dropped` signal, every rejection to `rejects/`."""
 
+    # Builds the writer of each dataset (a distributed worker claims rows first).
+    dataset_writer = ParquetDatasetWriter
+
     def __init__(self, archive_uri: str | None, source: str, run_id: str, stats,
                  max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS):
         self.archive_uri = archive_uri
@@ -124,10 +127,10 @@ class ParquetArchiveWriter:
 
     def open_spider(self) -> None:
         archive = open_archive(self.archive_uri)
-        self.articles = ParquetDatasetWriter(archive, "articles", ARTICLE_SCHEMA, self.source,
+        self.articles = self.dataset_writer(archive, "articles", ARTICLE_SCHEMA, self.source,
                                              self.run_id, _article_partition_date,
                                              self.max_buffered_rows)
-        self.rejects = ParquetDatasetWriter(archive, "rejects", REJECTION_SCHEMA, self.source,
+        self.rejects = self.dataset_writer(archive, "rejects", REJECTION_SCHEMA, self.source,
                                             self.run_id, _rejection_partition_date,
                                             self.max_buffered_rows)
         self.known_rejections = load_rejection_ledger(archive, self.source)
