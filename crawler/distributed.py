@@ -35,6 +35,7 @@ Keys (Redis must be private: queued requests are pickled, as in scrapy-redis):
     news:<source>:<run>:claims:<dataset>   who archives which article / rejection (hash)
     news:<source>:<run>:workers            registered workers (hash: id -> JSON)
     news:<source>:<run>:alive:<worker>     heartbeat, expires after NEWS_WORKER_TIMEOUT
+    news:<source>:<run>:progress           stats of each worker at its last checkpoint (hash)
     news:<source>:<run>:results            final stats of each worker (hash: id -> JSON)
     news:<source>:<run>:done               set by the coordinator: the crawl is complete
     news:throttle:<host>                   next free request slot of a host (all runs)
@@ -116,6 +117,10 @@ class RunKeys:
     @property
     def workers(self) -> str:
         return f"{self.prefix}:workers"
+
+    @property
+    def progress(self) -> str:
+        return f"{self.prefix}:progress"
 
     @property
     def results(self) -> str:
@@ -431,8 +436,10 @@ class DistributedWriter(ParquetArchiveWriter):
             writer.flush()
         if queue is not None:
             queue.release(settled)
-        logger.debug("checkpoint: %d leases released, %d held", len(settled),
-                     len(queue.leased) if queue is not None else -1)
+        for writer in (self.articles, self.rejects):
+            self.stats.set_value(f"archive/{writer.dataset}_written", writer.rows_written)
+            self.stats.set_value(f"archive/{writer.dataset}_files", len(writer.files_written))
+        self.worker.report_progress()
 
     def close_spider(self) -> None:
         super().close_spider()
@@ -474,7 +481,25 @@ class WorkerExtension:
                   RunKeys(settings["NEWS_SOURCE"], settings["NEWS_DISTRIBUTED_RUN_ID"]),
                   settings["NEWS_WORKER_ID"])
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        ext.progress_interval = min(5.0, settings.getint("NEWS_WORKER_TIMEOUT",
+                                                         DEFAULT_WORKER_TIMEOUT) / 3)
         return ext
+
+    def spider_opened(self) -> None:
+        from twisted.internet import task
+        self._progress = task.LoopingCall(self.report_progress)
+        self._progress.start(self.progress_interval, now=False)
+
+    def spider_closed(self) -> None:
+        if getattr(self, "_progress", None) and self._progress.running:
+            self._progress.stop()
+
+    def report_progress(self) -> None:
+        """This worker's counts so far: what the manifest keeps of it if it dies."""
+        self.server.hset(self.keys.progress, self.worker_id,
+                         json.dumps(_jsonable(self.crawler.stats.get_stats()), default=str))
 
     @staticmethod
     def of(crawler) -> "WorkerExtension | None":
@@ -754,7 +779,12 @@ class Coordinator:
             time.sleep(POLL_INTERVAL)
 
     def results(self) -> dict[str, dict]:
-        return {k.decode(): json.loads(v) for k, v in self.server.hgetall(self.keys.results).items()}
+        """Each worker's final report; for a lost worker, its last progress."""
+        results = {k.decode(): json.loads(v) for k, v in self.server.hgetall(self.keys.results).items()}
+        for worker, stats in self.server.hgetall(self.keys.progress).items():
+            results.setdefault(worker.decode(), {"stats": json.loads(stats), "entry_points": [],
+                                                 "state": {}})
+        return results
 
     def cleanup(self) -> None:
         for local in self.local:
@@ -830,9 +860,10 @@ def coordinate(source_key: str, start_urls: list[str], archive, overrides: dict[
         if status == EXIT_NOTHING_FETCHED:
             print(f"error: {summary.nothing_fetched_reason()}", file=sys.stderr)
         if not completed or coordinator.lost:
-            # The archive holds what finished; the lost workers' counts are missing
-            # and state is not saved, so the next run re-reads every listing.
-            status = max(status, EXIT_PARTIAL)
+            # What finished is archived, but a lost worker's counts stop at its last
+            # progress report (so "nothing fetched" cannot be concluded either), and
+            # state is not saved: the next run re-reads every listing.
+            status = EXIT_PARTIAL
         registered = coordinator.registered()
         worker_report = [
             {"worker_id": w, **info,
