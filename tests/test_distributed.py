@@ -8,6 +8,7 @@ with three workers; one manifest covers the run.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -180,7 +181,8 @@ def test_a_worker_killed_mid_run_loses_nothing_and_archives_nothing_twice(tmp_pa
 
 
 def kill_a_busy_worker(rdb, site: FixtureSite, after_articles: int) -> str:
-    """SIGKILL a worker holding leased requests once the site served `after_articles`."""
+    """SIGKILL a worker holding leased requests once the site served `after_articles`
+    (frozen first, so it cannot release them between the look and the kill)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         served = [p for p in site.fetched(200) if p.startswith("/world-news/")]
@@ -188,9 +190,12 @@ def kill_a_busy_worker(rdb, site: FixtureSite, after_articles: int) -> str:
         if run_id and len(served) >= after_articles:
             keys = RunKeys("abc", run_id.decode())
             for worker, info in rdb.hgetall(keys.workers).items():
+                pid = int(json.loads(info)["pid"])
+                os.kill(pid, signal.SIGSTOP)
                 if rdb.hlen(keys.inflight(worker.decode())):
-                    os.kill(int(__import__("json").loads(info)["pid"]), signal.SIGKILL)
+                    os.kill(pid, signal.SIGKILL)
                     return worker.decode()
+                os.kill(pid, signal.SIGCONT)
         time.sleep(0.02)
     raise AssertionError("no worker was busy")
 
@@ -198,12 +203,17 @@ def kill_a_busy_worker(rdb, site: FixtureSite, after_articles: int) -> str:
 def test_three_workers_keep_the_configured_rate_to_the_site(tmp_path, redis_url, rdb):
     archive_uri, env = str(tmp_path / "archive"), clean_env()
     delay = 0.1   # the source's politeness: at most 10 requests a second
-    with FixtureSite(make_news_site(tmp_path / "site", 40)) as site:
+    count = 60
+    with FixtureSite(make_news_site(tmp_path / "site", count)) as site:
+        # Two requests at a time per worker, so no worker takes the whole queue.
         result = run_distributed(distributed_env(env, redis_url, archive_uri, site), 3,
-                                 "-s", f"DOWNLOAD_DELAY={delay}")
+                                 "-s", f"DOWNLOAD_DELAY={delay}", "-s", "CONCURRENT_REQUESTS=2")
         assert result.returncode == EXIT_OK, result.stderr[-3000:]
         times = sorted(site.request_times)
-    assert len(times) >= 44   # 40 articles, the sitemap, each worker's robots.txt
+    [manifest] = manifests(archive_uri, env)
+    working = [w for w in manifest["distributed"]["workers"] if w["pages_fetched"]]
+    assert len(working) >= 2, "the rate was not shared by several workers"
+    assert len(times) == count + 1 + len(working)   # + the sitemap, each worker's robots.txt
     # Requests are sent at slots `delay` apart; a late one (event loop busy) may
     # share a one-second window with one more slot, never with more.
     busiest = max(sum(1 for t in times if start <= t < start + 1) for start in times)
