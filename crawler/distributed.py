@@ -38,6 +38,7 @@ Keys (Redis must be private: queued requests are pickled, as in scrapy-redis):
     news:<source>:<run>:progress           stats of each worker at its last checkpoint (hash)
     news:<source>:<run>:results            final stats of each worker (hash: id -> JSON)
     news:<source>:<run>:done               set by the coordinator: the crawl is complete
+    news:<source>:<run>:coordinator        the coordinator's heartbeat: idle workers leave without it
     news:throttle:<host>                   next free request slot of a host (all runs)
 """
 
@@ -129,6 +130,10 @@ class RunKeys:
     @property
     def done(self) -> str:
         return f"{self.prefix}:done"
+
+    @property
+    def coordinator(self) -> str:
+        return f"{self.prefix}:coordinator"
 
     def inflight(self, worker: str) -> str:
         return f"{self.prefix}:inflight:{worker}"
@@ -524,8 +529,13 @@ class WorkerExtension:
     def spider_idle(self) -> None:
         if self.writer is not None:
             self.writer.checkpoint(busy=set())
-        if not self.server.exists(self.keys.done):
-            raise DontCloseSpider
+        if self.server.exists(self.keys.done):
+            return
+        if not self.server.exists(self.keys.coordinator):
+            logger.warning("the coordinator of run %s is gone (no heartbeat); this worker stops",
+                           self.keys.run_id)
+            return
+        raise DontCloseSpider
 
 
 def worker_settings(settings, keys: RunKeys, worker_id: str, redis_url: str) -> dict[str, Any]:
@@ -609,7 +619,7 @@ def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str 
         return EXIT_NOTHING_FETCHED
     keys = RunKeys(source, run_id)
     raw = server.get(keys.config)
-    if raw is None or server.exists(keys.done):
+    if raw is None or server.exists(keys.done) or not server.exists(keys.coordinator):
         print(f"worker: run {run_id} of {source!r} is over; nothing to do", file=sys.stderr)
         return EXIT_OK
     config = json.loads(raw)
@@ -697,7 +707,11 @@ class Coordinator:
         self.lost: dict[str, int] = {}      # worker -> requests it held, requeued
         self._last_touch = 0.0
 
+    def beat(self) -> None:
+        self.server.set(self.keys.coordinator, "1", ex=self.worker_timeout)
+
     def publish_run(self, config: dict) -> None:
+        self.beat()
         self.server.set(self.keys.config, json.dumps(config), ex=self.key_ttl)
         self.server.set(RunKeys.current(self.keys.source), self.keys.run_id, ex=self.key_ttl)
 
@@ -749,6 +763,7 @@ class Coordinator:
         last_work = time.monotonic()
         done = False
         while True:
+            self.beat()
             self.touch()
             finished = self.finished()
             registered = self.registered()

@@ -153,12 +153,14 @@ def test_a_worker_killed_mid_run_loses_nothing_and_archives_nothing_twice(tmp_pa
     with FixtureSite(make_news_site(tmp_path / "site", count), delay=0.02) as site:
         env = distributed_env(env, redis_url, archive_uri, site)
         coordinator = subprocess.Popen(crawl_command(3, *settings), cwd=REPO, env=env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       start_new_session=True)
         try:
             victim = kill_a_busy_worker(rdb, site, after_articles=40)
             _, stderr = coordinator.communicate(timeout=180)
         finally:
-            coordinator.kill()
+            if coordinator.poll() is None:   # the coordinator and its workers
+                os.killpg(coordinator.pid, signal.SIGKILL)
         assert coordinator.returncode == EXIT_PARTIAL, stderr[-3000:]
         assert f"warning: worker {victim} of run " in stderr
 
