@@ -177,6 +177,11 @@ def test_a_worker_killed_mid_run_loses_nothing_and_archives_nothing_twice(tmp_pa
         again = run_distributed(env, 2)
         assert again.returncode == EXIT_OK, again.stderr[-3000:]
         assert not [p for p in site.fetched(200) if p.startswith("/world-news/")]
+        # That clean run saved the state the workers learned: the sitemap answers 304.
+        site.responses.clear()
+        third = run_distributed(env, 2)
+        assert third.returncode == EXIT_OK, third.stderr[-3000:]
+        assert site.fetched(304) == ["/sitemap.xml"]
     assert len(archived(archive_uri, env)) == count
     second = manifests(archive_uri, env)[1]
     assert (second["articles_written"], second["skipped_known"]) == (0, count)
