@@ -36,7 +36,7 @@ from crawler.run import EXIT_OK, EXIT_PARTIAL
 from tests.archive_readers import list_files, read_dataset, read_json
 from tests.conftest import FAST_CRAWL, REPO, clean_env
 from tests.fixture_site import FixtureSite
-from tests.generated_site import article_path, make_news_site
+from tests.sitemap_site import article_path, make_news_site
 
 pytestmark = pytest.mark.redis
 
