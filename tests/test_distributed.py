@@ -221,10 +221,11 @@ def test_three_workers_keep_the_configured_rate_to_the_site(tmp_path, redis_url,
     working = [w for w in manifest["distributed"]["workers"] if w["pages_fetched"]]
     assert len(working) >= 2, "the rate was not shared by several workers"
     assert len(times) == count + 1 + len(working)   # + the sitemap, each worker's robots.txt
-    # Requests are sent at slots `delay` apart; a late one (event loop busy) may
-    # share a one-second window with one more slot, never with more.
+    # Requests are sent at slots `delay` apart; one sent late (a busy event loop,
+    # two cores shared by three workers) can share a second with the next slots.
+    # Without the shared slot: 27 in one second, 22 a second on average.
     busiest = max(sum(1 for t in times if start <= t < start + 1) for start in times)
-    assert busiest <= 1 / delay + 1, f"{busiest} requests in one second"
+    assert busiest <= 1 / delay + 2, f"{busiest} requests in one second"
     assert (len(times) - 1) / (times[-1] - times[0]) <= 1 / delay * 1.02
 
 
@@ -265,22 +266,23 @@ def test_an_article_is_claimed_by_one_worker_only(rdb):
     assert Claims(rdb, keys, "w1").keep("articles", rows) == rows   # a retried flush keeps its rows
 
 
-def test_throttle_spaces_requests_to_a_host_across_clients(rdb):
-    delay = 0.05
+def test_throttle_gives_clients_slots_one_delay_apart(rdb):
+    """15 reservations from 3 clients at once: slots 0, 1, 2, ... delays from now
+    (within the time the reservations themselves took)."""
+    delay = 1.0
     throttles = [ClusterThrottle(redis.Redis(connection_pool=rdb.connection_pool), delay) for _ in range(3)]
-    sent: list[float] = []
+    waits: list[float] = []
 
     def client(throttle: ClusterThrottle) -> None:
-        for _ in range(5):
-            wait = throttle.wait_for("news.example")
-            time.sleep(wait)
-            sent.append(time.monotonic())
+        waits.extend(throttle.wait_for("news.example") for _ in range(5))
 
     threads = [threading.Thread(target=client, args=(t,)) for t in throttles]
+    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert ClusterThrottle(rdb, 0).wait_for("news.example") == 0
-    sent.sort()
-    assert (sent[-1] - sent[0]) >= delay * (len(sent) - 1) * 0.95
+    took = time.monotonic() - started
+    assert all(abs(wait - k * delay) <= took + 0.01 for k, wait in enumerate(sorted(waits)))
+    assert len(waits) == 15 and took < delay / 2
+    assert ClusterThrottle(rdb, 0).wait_for("other.example") == 0
