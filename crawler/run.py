@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="crawl every configured source")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting, as with `scrapy crawl -s`")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="with REDIS_URL: local workers to start (0: only workers of other machines)")
     args = parser.parse_args(argv)
     overrides = dict(item.partition("=")[::2] for item in args.set)
     start_urls = os.environ.get("START_URLS", "").split()
@@ -259,6 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ARCHIVE
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:   # distributed mode: many workers share the crawl through Redis
+        if args.all or replay:
+            print("error: REDIS_URL runs one source from the network; use make crawl "
+                  "SOURCE=<key> without REPLAY", file=sys.stderr)
+            return EXIT_USAGE
+        from crawler.distributed import coordinate
+        return coordinate(keys[0], start_urls, archive, overrides, redis_url, args.workers)
     return crawl(keys, start_urls, archive, overrides, replay)
 
 

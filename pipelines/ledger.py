@@ -164,6 +164,16 @@ class CrawlState:
         value = self.unchanged_listed.get(canonical_key(url))
         return datetime.fromisoformat(value) if value else None
 
+    def changes(self) -> dict:
+        """What this process learned, for a distributed run's coordinator to merge."""
+        return {"validators": self._new_validators, "children": self._new_children,
+                "unchanged_listed": self.unchanged_listed}
+
+    def merge_changes(self, changes: dict) -> None:
+        self._new_validators.update(changes.get("validators", {}))
+        self._new_children.update(changes.get("children", {}))
+        self.unchanged_listed.update(changes.get("unchanged_listed", {}))
+
     def save(self) -> None:
         """Called only after a clean run: a validator saved after a failed run
         would answer 304 next time for a listing whose articles were not all

@@ -122,6 +122,9 @@ class ParquetArchiveWriter:
     """Item pipeline, last in line: writes articles to `articles/` and, through
     the `item_dropped` signal, every rejection to `rejects/`."""
 
+    # Builds the writer of each dataset (a distributed worker claims rows first).
+    dataset_writer = ParquetDatasetWriter
+
     def __init__(self, archive_uri: str | None, source: str, run_id: str, stats,
                  max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS,
                  spool_dir: str = DEFAULT_SPOOL_DIR, raw_archive=None):
@@ -163,12 +166,12 @@ class ParquetArchiveWriter:
             self.raw_archive = self._crawler.get_downloader_middleware(WarcRecorderMiddleware)
         archive = open_archive(self.archive_uri)
         spool = Spool(self.spool_dir, archive.uri)
-        self.articles = ParquetDatasetWriter(archive, "articles", ARTICLE_SCHEMA, self.source,
-                                             self.run_id, _article_partition_date,
-                                             self.max_buffered_rows, spool, self._publish_raw_first)
-        self.rejects = ParquetDatasetWriter(archive, "rejects", REJECTION_SCHEMA, self.source,
-                                            self.run_id, _rejection_partition_date,
-                                            self.max_buffered_rows, spool, self._publish_raw_first)
+        options = {"max_buffered_rows": self.max_buffered_rows, "spool": spool,
+                   "before_publish": self._publish_raw_first}
+        self.articles = self.dataset_writer(archive, "articles", ARTICLE_SCHEMA, self.source,
+                                            self.run_id, _article_partition_date, **options)
+        self.rejects = self.dataset_writer(archive, "rejects", REJECTION_SCHEMA, self.source,
+                                           self.run_id, _rejection_partition_date, **options)
         self.known_rejections = load_rejection_ledger(archive, self.source)
         self.stats.set_value("archive/run_id", self.run_id)
 
