@@ -48,7 +48,6 @@ import argparse
 import asyncio
 import json
 import os
-import pickle
 import secrets
 import socket
 import subprocess
@@ -825,7 +824,7 @@ def coordinate(source_key: str, start_urls: list[str], archive, overrides: dict[
 
     from crawler.lock import LockHeld, RunLock
     from crawler.run import (EXIT_ARCHIVE, EXIT_LOCKED, EXIT_NOTHING_FETCHED, EXIT_OK,
-                             EXIT_PARTIAL, RunSummary)
+                             EXIT_PARTIAL, RunSummary, upload_spool)
     from crawler.sources import load_source
     from pipelines.ledger import CrawlState, Ledger
     from pipelines.storage import ArchiveError
@@ -849,6 +848,9 @@ def coordinate(source_key: str, start_urls: list[str], archive, overrides: dict[
     if lock.recovered_from:
         print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
               f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
+    if not upload_spool(archive, settings.get("SPOOL_DIR")):
+        lock.release()
+        return EXIT_ARCHIVE
     keys = RunKeys(source_key, run_id)
     coordinator = Coordinator(server, keys, redis_url, settings)
     started_at = datetime.now(timezone.utc)

@@ -135,6 +135,21 @@ class Run:
     lock: RunLock
 
 
+def upload_spool(archive: Archive, spool_dir: str | None) -> bool:
+    """Before a run loads its ledger: publish what earlier runs on this machine
+    spooled. False (said on stderr) when the archive still cannot take it."""
+    spool = Spool(spool_dir or DEFAULT_SPOOL_DIR, archive.uri)
+    try:
+        uploaded = spool.upload(archive)
+    except ArchiveError as exc:
+        print(f"error: {len(spool.pending())} files of earlier runs are still spooled at "
+              f"{spool.root} and cannot be uploaded: {exc}", file=sys.stderr)
+        return False
+    if uploaded:
+        print(f"uploaded {uploaded} files spooled by earlier runs from {spool.root}", file=sys.stderr)
+    return True
+
+
 def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
           overrides: dict[str, str] | None = None, replay: str | None = None) -> int:
     settings = get_project_settings()
@@ -160,18 +175,10 @@ def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
         if lock.recovered_from:
             print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
                   f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
-        spool = Spool(settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR, archive.uri)
-        try:
-            uploaded = spool.upload(archive)
-        except ArchiveError as exc:
-            print(f"error: {len(spool.pending())} files of earlier runs are still spooled at "
-                  f"{spool.root} and cannot be uploaded: {exc}", file=sys.stderr)
+        if not upload_spool(archive, settings.get("SPOOL_DIR")):
             lock.release()
             status = max(status, EXIT_ARCHIVE)
             continue
-        if uploaded:
-            print(f"uploaded {uploaded} files spooled by earlier runs from {spool.root}",
-                  file=sys.stderr)
         run_settings = settings.copy()
         run_settings.setdict({"NEWS_SOURCE": key, "NEWS_START_URLS": start_urls,
                               "NEWS_RUN_ID": run_id, "ARCHIVE_URI": archive.uri},
