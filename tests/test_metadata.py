@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from pipelines.metadata import clean_authors, extract_authors, extract_title, title_segments
+from datetime import datetime, timezone
+
+from pipelines.metadata import (clean_authors, extract_authors, extract_published_at, extract_title,
+                                parse_json_ld, title_segments)
 
 
 def tree(markup: str):
@@ -101,3 +104,24 @@ def test_authors_from_any_json_ld_object_when_no_article_names_one():
     markup = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", '
               '"author": {"@type": "Person", "name": "Doris Schuppe"}}]}</script>')
     assert extract_authors(tree(markup)) == ["Doris Schuppe"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"a": 1}', {"a": 1}),
+    ("\n  <![CDATA[\n  {\"a\": 1}\n  ]]>\n", {"a": 1}),
+    ('<!--//--><![CDATA[//><!--\n{"a": 1}\n//--><!]]>', {"a": 1}),
+    ('<!-- {"a": 1} -->', {"a": 1}),
+    ('{"a": "line\nbreak"}', {"a": "line\nbreak"}),
+    ("{not json", None),
+    ("  ", None),
+])
+def test_parse_json_ld_unwraps_cdata_and_comments(text, expected):
+    assert parse_json_ld(text) == expected
+
+
+def test_published_date_from_json_ld_wrapped_in_cdata():
+    markup = ('<script type="application/ld+json"><![CDATA[ {"@type": "Article", '
+              '"datePublished": "2001-10-29T01:59:14Z"} ]]></script>'
+              '<meta property="article:published_time" content="2008-02-17">')
+    assert extract_published_at(tree(markup)) == datetime(2001, 10, 29, 1, 59, 14,
+                                                           tzinfo=timezone.utc)
