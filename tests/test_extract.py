@@ -125,3 +125,17 @@ def test_cli_prints_one_json_object_per_input_in_order(tmp_path: Path):
     assert lines[0]["body"] == SOCHI_BODY
     assert lines[0]["published_at"] is not None
     assert lines[1]["rejected"] == "too_short"
+
+
+PARAGRAPH = ("The committee met on Tuesday and agreed on a budget for the coming year, "
+             "after a long debate about roads, schools and the new library downtown.")
+
+
+@pytest.mark.parametrize("inside", ["<!-- -->", "<!-- a note -->", "<?php echo 1 ?>"])
+def test_comments_inside_a_paragraph_do_not_cut_it(inside):
+    html = (f"<html><head><title>Budget agreed</title></head><body><article><h1>Budget agreed</h1>"
+            f"<p>The committee met on Tuesday{inside} and agreed on a budget for the coming year, "
+            f"after a long debate about roads, schools and the new library downtown.</p>"
+            + f"<p>{PARAGRAPH}</p>" * 3 + "</article></body></html>")
+    record = extract_article(html.encode(), PageContext(url=f"{BASE}/budget", min_body_words=0))
+    assert record["body"].split("\n\n")[0] == PARAGRAPH
