@@ -155,6 +155,49 @@ def _rejoin(title: str, parts: list[str]) -> str:
     return title[start:end].strip() if start >= 0 and end > start else " ".join(parts)
 
 
+def fold_spaces(text: str) -> str:
+    """All whitespace, newlines included, to single spaces (titles are one line)."""
+    return " ".join(text.split())
+
+
+def _letters_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def host_site_keys(url: str | None) -> set[str]:
+    """The page's host as a site name would spell it without spaces and dots:
+    'www.lastampa.it' -> {'lastampa', 'lastampait'}, so 'La Stampa' and
+    'MacTechNews.de' in a <title> are recognised as the site."""
+    host = (urlsplit(url or "").hostname or "").lower()
+    labels = [label for label in host.split(".") if label and label != "www"]
+    if len(labels) < 2:
+        return set()
+    name = labels[-2]
+    return {_letters_key(name), _letters_key(name + labels[-1])} - {""}
+
+
+def title_from_segments(title: str, site_keys: set[str], headings: set[str]) -> str:
+    """The headline among a <title>'s segments ('Site » Blog » Headline',
+    'Headline - Section - Site'): segments naming the site (by og:site_name,
+    a home-linked logo or the host) go; a segment printed as a heading on the
+    page is the headline; of three or more, the longest (site, section and
+    tagline are short)."""
+    segments = title_segments(title)
+    if len(segments) < 2:
+        return title
+    kept = [seg for seg in segments
+            if seg.casefold() not in site_keys and _letters_key(seg) not in site_keys]
+    if not kept:
+        return title
+    heading_keys = {typography_key(h) for h in headings}
+    printed = [seg for seg in kept if typography_key(seg) in heading_keys]
+    if printed:
+        return max(printed, key=len)
+    if len(kept) >= 3:
+        return max(kept, key=len)
+    return _rejoin(title, kept) if len(kept) < len(segments) else title
+
+
 def extract_site_name(tree: lxml_html.HtmlElement) -> str | None:
     return meta_content(tree, "og:site_name", "application-name")
 
@@ -232,7 +275,8 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     metas = [headline if isinstance(headline, str) else None,
              meta_content(tree, "og:title"), meta_content(tree, "twitter:title"),
              title_el.text_content() if title_el is not None else None]
-    cleaned_metas = [normalize_text(html_unescape(m)) if isinstance(m, str) else "" for m in metas]
+    cleaned_metas = [fold_spaces(normalize_text(html_unescape(m))) if isinstance(m, str) else ""
+                     for m in metas]
     cleaned_metas = ["" if m.casefold() in site_keys else m for m in cleaned_metas]
     meta_titles = [m for m in cleaned_metas if m]
     headings = heading_candidates(tree, site_names)
@@ -244,13 +288,23 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     if best is not None:
         return best
     candidates = cleaned_metas[:3] + (headings if len(headings) == 1 else []) + cleaned_metas[3:]
+    segment_keys = site_keys | {_letters_key(n) for n in site_names} | host_site_keys(url)
+    printed = _printed_headings(tree)
     for candidate in candidates:
         if not candidate:
             continue
-        cleaned = strip_site_name(strip_known_site_names(candidate, site_names), site_name)
+        cleaned = strip_site_name(title_from_segments(
+            strip_known_site_names(candidate, site_names), segment_keys, printed), site_name)
         if cleaned:
             return cleaned
     return None
+
+
+def _printed_headings(tree: lxml_html.HtmlElement) -> set[str]:
+    """Texts of the page's h1-h3 headings, for recognising the headline among
+    a title's segments."""
+    return {fold_spaces(h.text_content()) for h in tree.iter("h1", "h2", "h3")
+            if len(h.text_content()) <= MAX_HEADING_CHARS}
 
 
 def extract_description(tree: lxml_html.HtmlElement) -> str | None:

@@ -8,7 +8,7 @@ from lxml import html as lxml_html
 from datetime import datetime, timezone
 
 from pipelines.metadata import (clean_authors, extract_authors, extract_published_at, extract_title,
-                                parse_json_ld, title_segments)
+                                host_site_keys, parse_json_ld, title_from_segments, title_segments)
 
 
 def tree(markup: str):
@@ -125,3 +125,39 @@ def test_published_date_from_json_ld_wrapped_in_cdata():
               '<meta property="article:published_time" content="2008-02-17">')
     assert extract_published_at(tree(markup)) == datetime(2001, 10, 29, 1, 59, 14,
                                                            tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://www.lastampa.it/cronaca/a.html", {"lastampa", "lastampait"}),
+    ("http://mactechnews.de/forum/x", {"mactechnews", "mactechnewsde"}),
+    ("http://fakehost/test/a.html", set()),
+    (None, set()),
+])
+def test_host_site_keys(url, expected):
+    assert host_site_keys(url) == expected
+
+
+@pytest.mark.parametrize("title, site_keys, headings, expected", [
+    # The host spelled as a site name, at either end.
+    ("Perturbazione polare al Sud - La Stampa", {"lastampa"}, set(), "Perturbazione polare al Sud"),
+    ("Gefahrstoffe | MacTechNews.de", {"mactechnewsde"}, set(), "Gefahrstoffe"),
+    # Three or more segments: site, blog and section are short, the headline long.
+    ("Disfunctions » Blog Archiv » Podcasts in Plex einbinden", set(), set(),
+     "Podcasts in Plex einbinden"),
+    ("EFC Bembel - Eintracht stellt Weichen für die Zukunft - Presse - News", set(), set(),
+     "Eintracht stellt Weichen für die Zukunft"),
+    # A segment printed as a heading is the headline, even when shorter.
+    ("Gregory's Digital Home | Mercurial on Python 3", set(), {"Mercurial on Python 3"},
+     "Mercurial on Python 3"),
+    # Two unknown segments: left for strip_site_name to judge.
+    ("Alles neu | Bibliothek 2.0", set(), set(), "Alles neu | Bibliothek 2.0"),
+    ("One headline without separators", {"site"}, set(), "One headline without separators"),
+])
+def test_title_from_segments(title, site_keys, headings, expected):
+    assert title_from_segments(title, site_keys, headings) == expected
+
+
+def test_title_newlines_are_folded():
+    markup = ("<head><title>\n  Gregory's Home\n | Mercurial on Python 3\n</title></head>"
+              "<body><h2>Mercurial on Python 3</h2><p>x</p></body>")
+    assert extract_title(tree(markup), "http://gregoryszorc.com/a") == "Mercurial on Python 3"
