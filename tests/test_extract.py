@@ -139,3 +139,17 @@ def test_comments_inside_a_paragraph_do_not_cut_it(inside):
             + f"<p>{PARAGRAPH}</p>" * 3 + "</article></body></html>")
     record = extract_article(html.encode(), PageContext(url=f"{BASE}/budget", min_body_words=0))
     assert record["body"].split("\n\n")[0] == PARAGRAPH
+
+
+@pytest.mark.parametrize("markup, expected", [
+    ('<div class="author-box">Jane Doe</div>', True),
+    ('<span class="byline">By Jane Doe</span>', True),
+    ('<a rel="author" href="/u/jd">Jane Doe</a>', True),
+    ('<author>Jane Doe</author>', True),
+    ('<div class="post-meta"><span class="date">May 3</span></div>', False),
+])
+def test_may_have_byline(markup, expected):
+    from lxml import html as lxml_html
+    from pipelines.extract import may_have_byline
+    tree = lxml_html.document_fromstring(f"<html><body>{markup}<p>Text.</p></body></html>")
+    assert may_have_byline(tree) is expected

@@ -7,7 +7,8 @@ from lxml import html as lxml_html
 
 from datetime import datetime, timezone
 
-from pipelines.metadata import (clean_authors, extract_authors, extract_published_at, extract_title,
+from pipelines.metadata import (clean_authors, extract_authors, extract_published_at, extract_rights,
+                                extract_title,
                                 host_site_keys, parse_json_ld, title_from_segments, title_segments)
 
 
@@ -161,3 +162,16 @@ def test_title_newlines_are_folded():
     markup = ("<head><title>\n  Gregory's Home\n | Mercurial on Python 3\n</title></head>"
               "<body><h2>Mercurial on Python 3</h2><p>x</p></body>")
     assert extract_title(tree(markup), "http://gregoryszorc.com/a") == "Mercurial on Python 3"
+
+
+@pytest.mark.parametrize("markup, expected", [
+    ("<body><p>Text.</p><footer><p>© 2020 Site Ltd. All rights reserved.</p></footer></body>",
+     "© 2020 Site Ltd. All rights reserved."),
+    ("<body><small>COPYRIGHT 2019 <a href='/'>Site</a></small></body>", "COPYRIGHT 2019 Site"),
+    # The marker in a tail text: the block around it.
+    ("<body><div><b>Site</b> all rights reserved</div></body>", "Site all rights reserved"),
+    ("<body><p>We reserved a table.</p><p>(c) 2021 Site</p></body>", "(c) 2021 Site"),
+    ("<body><p>No rights line here.</p></body>", None),
+])
+def test_extract_rights_from_the_page(markup, expected):
+    assert extract_rights(tree(markup), ld=[]) == expected
