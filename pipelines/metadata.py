@@ -434,14 +434,29 @@ def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n)\s*", re.I)
 # "By", "View all posts by", "Von", "Par", "Autor:" ... before the name.
 _AUTHOR_PREFIX_RE = re.compile(
-    r"^(?:(?:view all posts|posts|articles|stories|written|words|posted|edited|photos?|text)\s+by|"
+    r"^(?:(?:view all posts|posts|articles|stories|written|words|posted|edited|photos?|text|"
+    r"submitted|published)\s+by|"
     r"by|from|von|vom|par|por|di|door|autor(?:in)?|author|redakteur(?:in)?)\s*:?\s+", re.I)
 _NOT_A_PERSON_RE = re.compile(
     r"news|radio|press|staff|agency|reporter|editor|correspondent|contributor|"
     r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d", re.I)
 # Names that content systems print when there is no author.
 PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
-                       "guest", "author", "webmaster", "wordpressadmin", "redaktion", "user"}
+                       "guest", "author", "webmaster", "wordpressadmin", "redaktion", "user",
+                       "username", "submitted"}
+# A byline fragment that is only a date word or a date label ("Joe Wee,
+# February 3, 2015" splits into "February"; "Last Updated: January 7, 2025").
+_DATE_WORDS_RE = re.compile(
+    r"^(?:(?:last\s+)?(?:updated|modified|published|posted)(?:\s+on)?|"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)$", re.I)
+# Relative times left after the number is cut: "Aleš Vávra před 3 hodinami",
+# "Anna Schmidt vor 2 Stunden", "Ana Ruiz hace 5 horas".
+_TRAILING_RELATIVE_RE = re.compile(r"\s+(?:před|vor|hace|há|il y a|fa)$", re.I)
+# One upper-case word of up to five letters is an outlet or agency ("CNN",
+# "AFP", "BBC", "DPA"), or a lone initial ("Kooman, F."): not a person.
+_ACRONYM_RE = re.compile(r"^[A-Z]{1,5}\.?$")
 # A byline often runs into its date: "Nathan Willis March 25, 2015". Whole
 # month/weekday words only: "Jung", "Marathe" and "Le Clerc" are names.
 _TRAILING_DATE_RE = re.compile(
@@ -456,7 +471,9 @@ def clean_author_name(part: str) -> str | None:
     part = _AUTHOR_PREFIX_RE.sub("", normalize_text(part)).strip(" .,:-–—|")
     part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
     part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
-    if not part or part.casefold() in PLACEHOLDER_AUTHORS or _NOT_A_PERSON_RE.search(part):
+    part = _TRAILING_RELATIVE_RE.sub("", part)
+    if not part or part.casefold() in PLACEHOLDER_AUTHORS or _NOT_A_PERSON_RE.search(part) \
+            or _DATE_WORDS_RE.match(part) or _ACRONYM_RE.match(part):
         return None
     if not 1 <= len(part.split()) <= 4:
         return None

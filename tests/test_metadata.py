@@ -101,6 +101,31 @@ def test_clean_authors_cuts_dates_but_not_names_that_look_like_months(names, exp
     assert clean_authors(names) == expected
 
 
+@pytest.mark.parametrize("names, expected", [
+    (["Joe Wee, February 3, 2015"], ["Joe Wee"]),
+    (["Last Updated: January 7, 2025"], []),
+    (["Aleš Vávra před 3 hodinami"], ["Aleš Vávra"]),
+    (["Anna Schmidt vor 2 Stunden"], ["Anna Schmidt"]),
+    (["Username"], []),
+    (["Submitted by Jane Doe"], ["Jane Doe"]),
+    (["Submitted"], []),
+    (["Maya Updated"], ["Maya"]),
+])
+def test_clean_authors_drops_date_labels_and_relative_times(names, expected):
+    assert clean_authors(names) == expected
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["Dana Ford, Tom Watkins, CNN"], ["Dana Ford", "Tom Watkins"]),
+    (["AFP"], []),
+    (["Kooman, F."], ["Kooman"]),
+    (["Al Li"], ["Al Li"]),
+    (["GILLIAN MOHNEY"], ["GILLIAN MOHNEY"]),
+])
+def test_clean_authors_drops_outlet_acronyms_and_lone_initials(names, expected):
+    assert clean_authors(names) == expected
+
+
 def test_authors_from_any_json_ld_object_when_no_article_names_one():
     markup = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", '
               '"author": {"@type": "Person", "name": "Doris Schuppe"}}]}</script>')
