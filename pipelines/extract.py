@@ -126,6 +126,26 @@ _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 CJK_CHARS_PER_WORD = 2
 
 
+# Elements the browser does not show: the `hidden` attribute or an inline
+# display:none / visibility:hidden (templates, collapsed duplicates, spam
+# traps). trafilatura drops such divs and sections but keeps paragraphs.
+# libxml2 preselects (plain contains() is cheap, translate() is not), the
+# regex decides.
+_HIDDEN_XPATH = etree.XPath(
+    "//body//*[@hidden or (@style and (contains(@style, 'none') or contains(@style, 'hidden')))]")
+_HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
+
+
+def drop_hidden_nodes(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Remove what a reader never sees, keeping the text that follows it."""
+    for el in _HIDDEN_XPATH(tree):
+        if el.get("hidden") is None and not _HIDDEN_STYLE_RE.search(el.get("style", "")):
+            continue
+        if el.getparent() is not None:
+            el.drop_tree()
+    return tree
+
+
 def count_words(text: str) -> int:
     """Words of `text`, counting CJK scripts by characters."""
     return max(len(text.split()), len(_CJK_RE.findall(text)) // CJK_CHARS_PER_WORD)
@@ -163,7 +183,8 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
     authors = extract_authors(tree, ld=ld) or extract_authors(
         tree, fallback=_byline_author(tree), ld=ld)
-    document = trafilatura.bare_extraction(tree, url=context.url, **TRAFILATURA_OPTIONS)
+    document = trafilatura.bare_extraction(drop_hidden_nodes(tree), url=context.url,
+                                           **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():
         raise Rejected("not_article", "no article text found")
     cleaned = clean_paragraphs(

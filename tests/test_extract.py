@@ -153,3 +153,23 @@ def test_may_have_byline(markup, expected):
     from pipelines.extract import may_have_byline
     tree = lxml_html.document_fromstring(f"<html><body>{markup}<p>Text.</p></body></html>")
     assert may_have_byline(tree) is expected
+
+
+@pytest.mark.parametrize("attributes, kept", [
+    ('style="display: none;"', False),
+    ('style="color: red; display:none"', False),
+    ('style="visibility:hidden"', False),
+    ('hidden="hidden"', False),
+    ('hidden', False),
+    ('style="border: none"', True),
+    ('style="overflow: hidden"', True),
+    ('class="hidden-xs"', True),
+])
+def test_drop_hidden_nodes(attributes, kept):
+    from lxml import html as lxml_html
+    from pipelines.extract import drop_hidden_nodes
+    tree = lxml_html.document_fromstring(
+        f"<html><body><p>Shown.</p><p {attributes}>Hidden text.</p> tail<p>End.</p></body></html>")
+    text = drop_hidden_nodes(tree).text_content()
+    assert ("Hidden text." in text) is kept
+    assert "tail" in text and "Shown." in text and "End." in text
