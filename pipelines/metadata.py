@@ -375,11 +375,12 @@ def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
     value = meta_content(tree, *meta_names)
     if value:
         yield value
-    for time_el in tree.iter("time"):
+    times = [el for el in tree.iter("time") if not in_other_content(el)]
+    for time_el in times:
         if time_el.get("datetime"):
             yield time_el.get("datetime")
     # Printed dates: <time> text first, then elements whose class says "date".
-    for time_el in tree.iter("time"):
+    for time_el in times:
         printed = find_visible_date(time_el.text_content())
         if printed:
             yield printed
@@ -388,8 +389,31 @@ def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
             text = el.text_content()
             if len(text) < 200:
                 printed = find_visible_date(text)
-                if printed:
+                if printed and not in_other_content(el):
                     yield printed
+
+
+# Blocks holding other items' dates: related posts, comments, sidebars,
+# widgets. A date inside one is not this article's. Matched on the first word
+# of a class or id ("related-posts", "comment-list", "sidebar"), so layout
+# flags such as "has-sidebar" or "no-sidebars" on a wrapper do not count;
+# <body> and <html> classes describe the page, not a block.
+_OTHER_CONTENT_WORDS = {"related", "comment", "comments", "sidebar", "widget", "recommended",
+                        "popular", "trending"}
+_OTHER_CONTENT_TAGS = {"aside", "footer", "nav"}
+
+
+def in_other_content(el: lxml_html.HtmlElement) -> bool:
+    """True when `el` sits in a block listing other content."""
+    for ancestor in el.iterancestors():
+        if ancestor.tag in ("body", "html"):
+            return False
+        if ancestor.tag in _OTHER_CONTENT_TAGS:
+            return True
+        for token in f'{ancestor.get("class", "")} {ancestor.get("id", "")}'.split():
+            if re.split(r"[-_]+", token.casefold(), maxsplit=1)[0] in _OTHER_CONTENT_WORDS:
+                return True
+    return False
 
 
 def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None,

@@ -200,3 +200,19 @@ def test_title_newlines_are_folded():
 ])
 def test_extract_rights_from_the_page(markup, expected):
     assert extract_rights(tree(markup), ld=[]) == expected
+
+
+@pytest.mark.parametrize("markup, expected", [
+    # A related post's date before the article's own.
+    ('<body><ul class="related-posts"><li><time datetime="2009-04-11">x</time></li></ul>'
+     '<article><time datetime="2019-10-22">Oct 22</time></article></body>', datetime(2019, 10, 22)),
+    ('<body><aside><time datetime="2023-08-29T10:00Z">x</time></aside>'
+     '<time datetime="2023-08-30T15:45Z">y</time></body>', datetime(2023, 8, 30, 15, 45)),
+    ('<body><div id="comment-12"><span class="date">10.05.2015</span></div>'
+     '<div class="post-date">21.01.2015</div></body>', datetime(2015, 1, 21)),
+    # Layout flags on wrappers and classes of <body> do not hide the date.
+    ('<body class="one-sidebar"><div class="layout has-sidebar"><time datetime="2022-02-02">x'
+     '</time></div></body>', datetime(2022, 2, 2)),
+])
+def test_published_date_skips_related_posts_comments_and_asides(markup, expected):
+    assert extract_published_at(tree(markup)) == expected.replace(tzinfo=timezone.utc)
