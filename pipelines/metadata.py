@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from copy import deepcopy
 from html import unescape as html_unescape
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Iterator
@@ -220,12 +221,39 @@ def home_link_texts(tree: lxml_html.HtmlElement, url: str | None = None) -> set[
     return names
 
 
+# Parts of a heading that are not the headline: the kicker / Dachzeile above
+# it ("Klimaschutz", "Nach Corona-Lockerungen") and separators printed only
+# for screen readers (": ", " - ").
+_KICKER_CLASS_RE = re.compile(
+    r"kicker|dachzeile|topline|overline|eyebrow|roofline|titleheader|visually-hidden|sr-only|"
+    r"screen-reader", re.I)
+
+
+def headline_text(heading: lxml_html.HtmlElement) -> str:
+    """The heading's text without its kicker and screen-reader-only parts."""
+    if not any(_is_kicker(el) for el in heading.iterdescendants()):
+        return heading.text_content()
+    copy = deepcopy(heading)
+    copy.tail = None
+    for el in [el for el in copy.iterdescendants() if _is_kicker(el)]:
+        if el.getparent() is not None:
+            el.text, el[:] = " ", []
+            el.drop_tag()
+    rest = copy.text_content()
+    return rest if rest.strip() else heading.text_content()
+
+
+def _is_kicker(el: lxml_html.HtmlElement) -> bool:
+    return isinstance(el.tag, str) and (el.get("aria-hidden") == "true"
+                                        or bool(_KICKER_CLASS_RE.search(el.get("class", ""))))
+
+
 def heading_candidates(tree: lxml_html.HtmlElement, site_names: set[str]) -> list[str]:
     """Distinct non-empty <h1> texts, in page order, without the site's name."""
     keys = {n.casefold() for n in site_names}
     seen: list[str] = []
     for h in tree.iter("h1"):
-        text = normalize_text(h.text_content())
+        text = fold_spaces(normalize_text(headline_text(h)))
         if text and len(text) <= MAX_HEADING_CHARS and text.casefold() not in keys \
                 and text not in seen:
             seen.append(text)

@@ -216,3 +216,20 @@ def test_extract_rights_from_the_page(markup, expected):
 ])
 def test_published_date_skips_related_posts_comments_and_asides(markup, expected):
     assert extract_published_at(tree(markup)) == expected.replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("markup, expected", [
+    ('<body><h1><span class="article-heading__kicker">Klimaschutz</span><span class="visually-hidden">'
+     ': </span><span class="article-heading__title">Bohren, bis es heiß wird</span></h1></body>',
+     "Bohren, bis es heiß wird"),
+    ('<body><h1> <span class="dachzeile">Nach Lockerungen</span> <span class="headline">Autohäuser '
+     'rechnen mit Anlauf</span> </h1></body>', "Autohäuser rechnen mit Anlauf"),
+    ('<body><h1><span class="kicker">Brexit</span>Parliament delays\n   vote</h1></body>',
+     "Parliament delays vote"),
+    ('<body><h1><span class="title-head">Zoonosen</span><span aria-hidden="true"> – </span>'
+     '<span>Wie Umweltzerstörung Epidemien begünstigt</span></h1></body>',
+     "Zoonosen Wie Umweltzerstörung Epidemien begünstigt"),
+    ('<body><h1>Plain <b>headline</b></h1></body>', "Plain headline"),
+])
+def test_title_without_kicker(markup, expected):
+    assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
