@@ -126,20 +126,23 @@ _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 CJK_CHARS_PER_WORD = 2
 
 
-# Elements the browser does not show: the `hidden` attribute or an inline
-# display:none / visibility:hidden (templates, collapsed duplicates, spam
-# traps). trafilatura drops such divs and sections but keeps paragraphs.
+# Elements styled invisible inline (display:none, visibility:hidden):
+# templates, collapsed duplicates, spam traps. trafilatura drops such divs and
+# sections but keeps such paragraphs. The `hidden` attribute is left alone:
+# streamed server rendering (React's <div hidden id="S:0">) parks the whole
+# article in hidden divs that a script moves into place (fundus AnadoluAjansi
+# lost its body when they were dropped).
 # libxml2 preselects (plain contains() is cheap, translate() is not), the
 # regex decides.
 _HIDDEN_XPATH = etree.XPath(
-    "//body//*[@hidden or (@style and (contains(@style, 'none') or contains(@style, 'hidden')))]")
+    "//body//*[@style and (contains(@style, 'none') or contains(@style, 'hidden'))]")
 _HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
 
 
 def drop_hidden_nodes(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """Remove what a reader never sees, keeping the text that follows it."""
+    """Remove what is styled invisible, keeping the text that follows it."""
     for el in _HIDDEN_XPATH(tree):
-        if el.get("hidden") is None and not _HIDDEN_STYLE_RE.search(el.get("style", "")):
+        if not _HIDDEN_STYLE_RE.search(el.get("style", "")):
             continue
         if el.getparent() is not None:
             el.drop_tree()

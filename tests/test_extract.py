@@ -159,8 +159,9 @@ def test_may_have_byline(markup, expected):
     ('style="display: none;"', False),
     ('style="color: red; display:none"', False),
     ('style="visibility:hidden"', False),
-    ('hidden="hidden"', False),
-    ('hidden', False),
+    # The hidden attribute: streamed rendering parks the article there.
+    ('hidden="hidden"', True),
+    ('hidden', True),
     ('style="border: none"', True),
     ('style="overflow: hidden"', True),
     ('class="hidden-xs"', True),
