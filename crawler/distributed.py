@@ -822,9 +822,8 @@ def coordinate(source_key: str, start_urls: list[str], archive, overrides: dict[
     """One distributed run of a source: what `make crawl SOURCE=... REDIS_URL=...` does."""
     from scrapy.utils.project import get_project_settings
 
-    from crawler.lock import LockHeld, RunLock
-    from crawler.run import (EXIT_ARCHIVE, EXIT_LOCKED, EXIT_NOTHING_FETCHED, EXIT_OK,
-                             EXIT_PARTIAL, RunSummary, upload_spool)
+    from crawler.run import (EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_PARTIAL,
+                             RunSummary, take_run_lock)
     from crawler.sources import load_source
     from pipelines.ledger import CrawlState, Ledger
     from pipelines.storage import ArchiveError
@@ -839,18 +838,9 @@ def coordinate(source_key: str, start_urls: list[str], archive, overrides: dict[
         print(f"error: REDIS_URL {redacted(redis_url)}: {exc}", file=sys.stderr)
         return EXIT_ARCHIVE
     run_id = new_run_id()
-    lock = RunLock(archive, source_key, run_id)
-    try:
-        lock.acquire()
-    except LockHeld as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    if lock.recovered_from:
-        print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
-              f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
-    if not upload_spool(archive, settings.get("SPOOL_DIR")):
-        lock.release()
-        return EXIT_ARCHIVE
+    lock, lock_status = take_run_lock(archive, source_key, run_id, settings.get("SPOOL_DIR"))
+    if lock is None:
+        return lock_status
     keys = RunKeys(source_key, run_id)
     coordinator = Coordinator(server, keys, redis_url, settings)
     started_at = datetime.now(timezone.utc)

@@ -150,6 +150,29 @@ def upload_spool(archive: Archive, spool_dir: str | None) -> bool:
     return True
 
 
+def take_run_lock(archive: Archive, source: str, run_id: str,
+                  spool_dir: str | None) -> tuple[RunLock | None, int]:
+    """Start a run of `source`: take its lock (recovering a stale one, said on
+    stderr) and upload what earlier runs spooled. (lock, EXIT_OK), or (None,
+    the exit status) when the run cannot start, with the reason on stderr."""
+    lock = RunLock(archive, source, run_id)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None, EXIT_LOCKED
+    except ArchiveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None, EXIT_ARCHIVE
+    if lock.recovered_from:
+        print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
+              f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
+    if not upload_spool(archive, spool_dir):
+        lock.release()
+        return None, EXIT_ARCHIVE
+    return lock, EXIT_OK
+
+
 def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
           overrides: dict[str, str] | None = None, replay: str | None = None) -> int:
     settings = get_project_settings()
@@ -161,23 +184,9 @@ def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
     process = CrawlerProcess(settings)
     for key in source_keys:
         run_id = new_run_id()
-        lock = RunLock(archive, key, run_id)
-        try:
-            lock.acquire()
-        except LockHeld as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = max(status, EXIT_LOCKED)
-            continue
-        except ArchiveError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = max(status, EXIT_ARCHIVE)
-            continue
-        if lock.recovered_from:
-            print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
-                  f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
-        if not upload_spool(archive, settings.get("SPOOL_DIR")):
-            lock.release()
-            status = max(status, EXIT_ARCHIVE)
+        lock, lock_status = take_run_lock(archive, key, run_id, settings.get("SPOOL_DIR"))
+        if lock is None:
+            status = max(status, lock_status)
             continue
         run_settings = settings.copy()
         run_settings.setdict({"NEWS_SOURCE": key, "NEWS_START_URLS": start_urls,
