@@ -16,9 +16,11 @@ scrapy-redis provides the shared priority queue and duplicate filter; on top:
   is published in the archive. The in-flight requests of a worker that dies
   (process gone, or no heartbeat for NEWS_WORKER_TIMEOUT) go back to the queue.
 - claims (`Claims`): before a worker publishes a Parquet file it claims every
-  row's article id for the run; a row another worker claimed first is dropped.
-  So an article fetched twice (under two URLs, or again after its worker died
-  having published it) is archived once.
+  row's article id for the run, naming the file; a row another worker claimed
+  first is dropped. So an article fetched twice (under two URLs, or again after
+  its worker died having published it) is archived once. When a worker is lost,
+  its claims on files it never published are released before its requests go
+  back to the queue.
 - cluster politeness (`ClusterThrottle`): every request to a host reserves the
   next free slot of that host in Redis, DOWNLOAD_DELAY apart, at the moment it
   is sent, so N workers together keep the delay one crawler would.
@@ -334,12 +336,17 @@ class ClusterThrottledHTTPHandler(HTTP11DownloadHandler):
 
 # --- archiving once ----------------------------------------------------------------
 
-# Claim fields for this worker; returns the 0-based positions of those it holds.
+# Claim fields for this worker (ARGV[1]) as rows of the file ARGV[2]; returns the
+# 0-based positions of the fields it holds. A claim's value names its file, so the
+# claims of a worker that died before publishing it can be told and released.
 _CLAIM = """
+local mine = ARGV[1] .. ' '
 local held = {}
-for i = 2, #ARGV do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[1]) == 1 or redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[1] then
-    held[#held + 1] = i - 2
+for i = 3, #ARGV do
+  local owner = redis.call('HGET', KEYS[1], ARGV[i])
+  if not owner or string.sub(owner, 1, #mine) == mine then
+    redis.call('HSET', KEYS[1], ARGV[i], mine .. ARGV[2])
+    held[#held + 1] = i - 3
   end
 end
 return held
@@ -358,14 +365,40 @@ class Claims:
         self.worker = worker
         self._claim = server.register_script(_CLAIM)
 
-    def keep(self, dataset: str, rows: list[dict]) -> list[dict]:
-        """The rows this worker may publish: those no other worker claimed first."""
+    def keep(self, dataset: str, relpath: str, rows: list[dict]) -> list[dict]:
+        """The rows this worker may publish as `relpath`: those no other worker
+        claimed first."""
         if not rows:
             return rows
         key = CLAIM_KEYS[dataset]
         held = self._claim(keys=[self.keys.claims(dataset)],
-                           args=[self.worker, *(key(row) for row in rows)])
+                           args=[self.worker, relpath, *(key(row) for row in rows)])
         return [rows[i] for i in held]
+
+
+def release_unpublished_claims(server, keys: RunKeys, worker: str, archive) -> int:
+    """Release the claims a lost worker holds on rows of files it never published,
+    so the worker that fetches those pages again may archive them. Claims on
+    published files stay: those rows are archived already. Returns how many
+    were released."""
+    mine = f"{worker} "
+    released = 0
+    for dataset in CLAIM_KEYS:
+        key = keys.claims(dataset)
+        published: dict[str, bool] = {}
+        orphans = []
+        for field, value in server.hscan_iter(key, count=1000):
+            value = value.decode()
+            if not value.startswith(mine):
+                continue
+            relpath = value[len(mine):]
+            if relpath not in published:
+                published[relpath] = archive.exists(relpath)
+            if not published[relpath]:
+                orphans.append(field)
+        if orphans:
+            released += server.hdel(key, *orphans)
+    return released
 
 
 class ClaimingDatasetWriter(ParquetDatasetWriter):
@@ -375,14 +408,13 @@ class ClaimingDatasetWriter(ParquetDatasetWriter):
         self.claims = claims
         self.on_dropped = on_dropped
 
-    def flush(self) -> None:
-        kept = self.claims.keep(self.dataset, self._buffer)
+    def rows_to_publish(self, relpath: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        kept = self.claims.keep(self.dataset, relpath, rows)
         kept_ids = {id(row) for row in kept}
-        for row in self._buffer:
+        for row in rows:
             if id(row) not in kept_ids:
                 self.on_dropped(self.dataset, row)
-        self._buffer = kept
-        super().flush()
+        return kept
 
 
 class DistributedWriter(ParquetArchiveWriter):
@@ -698,8 +730,9 @@ def merge_stats(parts: list[dict]) -> dict:
 
 
 class Coordinator:
-    def __init__(self, server, keys: RunKeys, redis_url: str, settings):
+    def __init__(self, server, keys: RunKeys, redis_url: str, settings, archive):
         self.server = server
+        self.archive = archive
         self.keys = keys
         self.redis_url = redis_url
         self.worker_timeout = settings.getint("NEWS_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT)
@@ -755,10 +788,18 @@ class Coordinator:
         return {k.decode() for k in self.server.hkeys(self.keys.results)}
 
     def _lose(self, worker: str, why: str) -> None:
+        # Claims first: once its requests are back in the queue, another worker
+        # may fetch them and must be free to archive what this one never published.
+        try:
+            released = release_unpublished_claims(self.server, self.keys, worker, self.archive)
+            claims = f"{released} rows it claimed but never published are free again"
+        except Exception as exc:  # the archive cannot be read: the next run fetches them
+            claims = (f"its unpublished claims stay (ARCHIVE_URI {self.archive.uri}: {exc}); "
+                      f"the next run fetches what it did not publish")
         held = requeue(self.server, self.keys, worker)
         self.lost[worker] = held
         print(f"warning: worker {worker} of run {self.keys.run_id} {why}; "
-              f"{held} requests it held are back in the queue", file=sys.stderr)
+              f"{held} requests it held are back in the queue; {claims}", file=sys.stderr)
 
     def watch(self) -> bool:
         """Until every worker has finished or is lost; False if the run was given up."""
@@ -842,7 +883,7 @@ def coordinate(source_key: str, start_urls: list[str], archive, overrides: dict[
     if lock is None:
         return lock_status
     keys = RunKeys(source_key, run_id)
-    coordinator = Coordinator(server, keys, redis_url, settings)
+    coordinator = Coordinator(server, keys, redis_url, settings, archive)
     started_at = datetime.now(timezone.utc)
     try:
         source = load_source(source_key)

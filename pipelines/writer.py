@@ -88,13 +88,17 @@ class ParquetDatasetWriter:
         by_date: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in self._buffer:
             by_date[self.partition_date(row).strftime("%Y-%m-%d")].append(row)
-        for date, rows in sorted(by_date.items()):
-            table = pa.Table.from_pylist(rows, schema=self.schema)
-            if self.before_publish is not None:
-                self.before_publish(rows)
+        for date, batch in sorted(by_date.items()):
             self._file_seq += 1
             relpath = (f"{self.dataset}/source={self.source}/date={date}/"
                        f"{self.run_id}-{self._file_seq:05d}.parquet")
+            rows = self.rows_to_publish(relpath, batch)
+            if not rows:
+                self._forget(batch)
+                continue
+            table = pa.Table.from_pylist(rows, schema=self.schema)
+            if self.before_publish is not None:
+                self.before_publish(rows)
             data = serialize_table(table)
             try:
                 self.archive.publish(relpath, data)
@@ -106,8 +110,16 @@ class ParquetDatasetWriter:
                 self.last_error = exc
                 self.spool.put(relpath, data)
                 self.rows_spooled += len(rows)
-            published = {id(r) for r in rows}
-            self._buffer = [r for r in self._buffer if id(r) not in published]
+            self._forget(batch)
+
+    def rows_to_publish(self, relpath: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows to publish as `relpath`: all of them (a distributed worker
+        publishes only those it claims)."""
+        return rows
+
+    def _forget(self, rows: list[dict[str, Any]]) -> None:
+        done = {id(r) for r in rows}
+        self._buffer = [r for r in self._buffer if id(r) not in done]
 
 
 def _article_partition_date(row: dict[str, Any]) -> datetime:

@@ -30,9 +30,11 @@ from crawler.distributed import (
     LeasingQueue,
     RunKeys,
     crawl_complete,
+    release_unpublished_claims,
     requeue,
 )
 from crawler.run import EXIT_OK, EXIT_PARTIAL
+from pipelines.storage import open_archive
 from tests.archive_readers import list_files, read_dataset, read_json
 from tests.conftest import FAST_CRAWL, REPO, clean_env
 from tests.fixture_site import FixtureSite
@@ -261,9 +263,26 @@ def test_leased_requests_of_a_lost_worker_go_back_to_the_queue(rdb):
 def test_an_article_is_claimed_by_one_worker_only(rdb):
     keys = RunKeys("unit", "run1")
     rows = [{"article_id": "a"}, {"article_id": "b"}]
-    assert Claims(rdb, keys, "w1").keep("articles", rows) == rows
-    assert Claims(rdb, keys, "w2").keep("articles", rows + [{"article_id": "c"}]) == [{"article_id": "c"}]
-    assert Claims(rdb, keys, "w1").keep("articles", rows) == rows   # a retried flush keeps its rows
+    assert Claims(rdb, keys, "w1").keep("articles", "f1", rows) == rows
+    assert Claims(rdb, keys, "w2").keep("articles", "f2", rows + [{"article_id": "c"}]) == [{"article_id": "c"}]
+    assert Claims(rdb, keys, "w1").keep("articles", "f3", rows) == rows   # a retried flush keeps its rows
+
+
+def test_a_lost_worker_keeps_only_its_claims_on_published_files(rdb, tmp_path):
+    keys = RunKeys("unit", "run2")
+    archive = open_archive(str(tmp_path / "archive"))
+    lost, other = Claims(rdb, keys, "w1"), Claims(rdb, keys, "w2")
+    lost.keep("articles", "articles/published.parquet", [{"article_id": "a"}, {"article_id": "b"}])
+    lost.keep("articles", "articles/never.parquet", [{"article_id": "c"}])
+    lost.keep("rejects", "rejects/never.parquet", [{"url": "u", "reason": "too_short"}])
+    other.keep("articles", "articles/other.parquet", [{"article_id": "d"}])
+    archive.publish("articles/published.parquet", b"rows a and b")
+
+    assert release_unpublished_claims(rdb, keys, "w1", archive) == 2
+    # Another worker archives what the lost one never published, and only that.
+    rows = [{"article_id": k} for k in "abcd"]
+    assert other.keep("articles", "articles/again.parquet", rows) == [{"article_id": "c"}, {"article_id": "d"}]
+    assert other.keep("rejects", "rejects/again.parquet", [{"url": "u", "reason": "too_short"}]) != []
 
 
 def test_throttle_gives_clients_slots_one_delay_apart(rdb):
