@@ -13,14 +13,19 @@ UNTIL ?=
 WARC ?=
 DOMAINS ?=
 PYTEST_ARGS ?=
+# Distributed mode (README "Many workers, many machines"): on when REDIS_URL is set.
+REDIS_URL ?=
+WORKERS ?= 1
 
 ROUNDS ?= 12
 
-.PHONY: crawl crawl-all reprocess test torture extract eval bench clean-venv help
+.PHONY: crawl crawl-all worker reprocess test torture extract eval bench clean-venv help
 
 help:
 	@echo "make crawl SOURCE=abc [START_URLS='URL ...'] [ARCHIVE_URI=./archive|s3://bucket/prefix]"
 	@echo "make crawl SOURCE=abc REPLAY=file.warc.gz   crawl from a WARC instead of the network"
+	@echo "make crawl SOURCE=abc REDIS_URL=redis://host:6379/0 WORKERS=N   one crawl, N local workers"
+	@echo "make worker SOURCE=abc REDIS_URL=redis://host:6379/0            join it from another machine"
 	@echo "make crawl-all        crawl every source in crawler/sources/"
 	@echo "make reprocess SOURCE=abc [SINCE=YYYY-MM-DD] [UNTIL=YYYY-MM-DD] [WARC='path-or-s3-url ...'] [DOMAINS='example.com ...']"
 	@echo "make test             run the test suite (starts its own servers)"
@@ -38,7 +43,8 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 
 crawl: $(VENV)/.runtime
 	@test -n "$(SOURCE)" || { echo "make crawl: SOURCE is required, e.g. make crawl SOURCE=abc" >&2; exit 2; }
-	ARCHIVE_URI="$(ARCHIVE_URI)" START_URLS="$(START_URLS)" REPLAY="$(REPLAY)" $(PY) -m crawler.run "$(SOURCE)"
+	ARCHIVE_URI="$(ARCHIVE_URI)" START_URLS="$(START_URLS)" REPLAY="$(REPLAY)" REDIS_URL="$(REDIS_URL)" \
+		$(PY) -m crawler.run "$(SOURCE)" --workers "$(WORKERS)"
 
 # Rebuild articles from the raw WARC archive (or foreign WARC files), offline.
 reprocess: $(VENV)/.runtime
@@ -46,6 +52,11 @@ reprocess: $(VENV)/.runtime
 	ARCHIVE_URI="$(ARCHIVE_URI)" $(PY) -m pipelines.reprocess "$(SOURCE)" \
 		$(if $(SINCE),--since "$(SINCE)") $(if $(UNTIL),--until "$(UNTIL)") \
 		$(foreach w,$(WARC),--warc "$(w)") $(foreach d,$(DOMAINS),--domain "$(d)")
+
+worker: $(VENV)/.runtime
+	@test -n "$(SOURCE)" || { echo "make worker: SOURCE is required, e.g. make worker SOURCE=abc REDIS_URL=redis://10.0.0.5:6379/0" >&2; exit 2; }
+	@test -n "$(REDIS_URL)" || { echo "make worker: REDIS_URL is required, e.g. REDIS_URL=redis://10.0.0.5:6379/0" >&2; exit 2; }
+	REDIS_URL="$(REDIS_URL)" $(PY) -m crawler.distributed worker "$(SOURCE)"
 
 crawl-all: $(VENV)/.runtime
 	ARCHIVE_URI="$(ARCHIVE_URI)" $(PY) -m crawler.run --all

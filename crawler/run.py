@@ -136,6 +136,44 @@ class Run:
     lock: RunLock
 
 
+def upload_spool(archive: Archive, spool_dir: str | None) -> bool:
+    """Before a run loads its ledger: publish what earlier runs on this machine
+    spooled. False (said on stderr) when the archive still cannot take it."""
+    spool = Spool(spool_dir or DEFAULT_SPOOL_DIR, archive.uri)
+    try:
+        uploaded = spool.upload(archive)
+    except ArchiveError as exc:
+        print(f"error: {len(spool.pending())} files of earlier runs are still spooled at "
+              f"{spool.root} and cannot be uploaded: {exc}", file=sys.stderr)
+        return False
+    if uploaded:
+        print(f"uploaded {uploaded} files spooled by earlier runs from {spool.root}", file=sys.stderr)
+    return True
+
+
+def take_run_lock(archive: Archive, source: str, run_id: str,
+                  spool_dir: str | None) -> tuple[RunLock | None, int]:
+    """Start a run of `source`: take its lock (recovering a stale one, said on
+    stderr) and upload what earlier runs spooled. (lock, EXIT_OK), or (None,
+    the exit status) when the run cannot start, with the reason on stderr."""
+    lock = RunLock(archive, source, run_id)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None, EXIT_LOCKED
+    except ArchiveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None, EXIT_ARCHIVE
+    if lock.recovered_from:
+        print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
+              f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
+    if not upload_spool(archive, spool_dir):
+        lock.release()
+        return None, EXIT_ARCHIVE
+    return lock, EXIT_OK
+
+
 def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
           overrides: dict[str, str] | None = None, replay: str | None = None) -> int:
     settings = get_project_settings()
@@ -147,32 +185,10 @@ def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
     process = CrawlerProcess(settings)
     for key in source_keys:
         run_id = new_run_id()
-        lock = RunLock(archive, key, run_id)
-        try:
-            lock.acquire()
-        except LockHeld as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = max(status, EXIT_LOCKED)
+        lock, lock_status = take_run_lock(archive, key, run_id, settings.get("SPOOL_DIR"))
+        if lock is None:
+            status = max(status, lock_status)
             continue
-        except ArchiveError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            status = max(status, EXIT_ARCHIVE)
-            continue
-        if lock.recovered_from:
-            print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
-                  f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
-        spool = Spool(settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR, archive.uri)
-        try:
-            uploaded = spool.upload(archive)
-        except ArchiveError as exc:
-            print(f"error: {len(spool.pending())} files of earlier runs are still spooled at "
-                  f"{spool.root} and cannot be uploaded: {exc}", file=sys.stderr)
-            lock.release()
-            status = max(status, EXIT_ARCHIVE)
-            continue
-        if uploaded:
-            print(f"uploaded {uploaded} files spooled by earlier runs from {spool.root}",
-                  file=sys.stderr)
         run_settings = settings.copy()
         run_settings.setdict({"NEWS_SOURCE": key, "NEWS_START_URLS": start_urls,
                               "NEWS_RUN_ID": run_id, "ARCHIVE_URI": archive.uri},
@@ -242,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="crawl every configured source")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting, as with `scrapy crawl -s`")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="with REDIS_URL: local workers to start (0: only workers of other machines)")
     args = parser.parse_args(argv)
     overrides = dict(item.partition("=")[::2] for item in args.set)
     start_urls = os.environ.get("START_URLS", "").split()
@@ -270,6 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ARCHIVE
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:   # distributed mode: many workers share the crawl through Redis
+        if args.all or replay:
+            print("error: REDIS_URL runs one source from the network; use make crawl "
+                  "SOURCE=<key> without REPLAY", file=sys.stderr)
+            return EXIT_USAGE
+        from crawler.distributed import coordinate
+        return coordinate(keys[0], start_urls, archive, overrides, redis_url, args.workers)
     return crawl(keys, start_urls, archive, overrides, replay)
 
 

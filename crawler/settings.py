@@ -15,6 +15,7 @@ NEWS_MAX_AGE_DAYS = None  # overrides the source's discovery.max_age_days
 NEWS_RUN_ID = ""          # unique per run; names the files the run writes
 ARCHIVE_URI = None        # None: $ARCHIVE_URI, else ./archive (pipelines/storage.py)
 ARCHIVE_MAX_BUFFERED_ROWS = 10_000
+NEAR_DUPLICATE_WINDOW_DAYS = 30   # earlier articles (any source) a new one is compared with
 SPOOL_DIR = "./spool"     # finished files wait here when the archive cannot be written
 
 # --- Raw archive (crawler/warc.py, pipelines/warc.py) -------------------------

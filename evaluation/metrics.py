@@ -72,12 +72,26 @@ def text_scores(output: str | None, gold: str) -> dict[str, float]:
             "shingle_f1": sf}
 
 
+# Typographic and ASCII forms of the same quote, dash or ellipsis: a headline
+# typed "Taylor Swift's" in one place is printed "Taylor Swift’s" in another,
+# and the gold sets disagree on which they keep.
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"',
+                             "”": '"', "„": '"', "‟": '"', "″": '"', "–": "-", "—": "-",
+                             "‒": "-", "‐": "-", "…": "..."})
+
+
 def normalize_title(title: str | None) -> str:
-    return fold(title or "")
+    """Whitespace folded, typographic quotes/dashes as ASCII."""
+    return fold(title or "").translate(_TYPOGRAPHY)
 
 
 def title_exact(pred: str | None, gold: str) -> bool:
     return normalize_title(pred) == normalize_title(gold)
+
+
+def title_exact_strict(pred: str | None, gold: str) -> bool:
+    """The first round's comparison: whitespace folding only."""
+    return fold(pred or "") == fold(gold)
 
 
 def _author_key(name: str) -> str:
@@ -98,12 +112,23 @@ def date_day_correct(pred: datetime | str | None, gold: GoldDate) -> bool:
     if isinstance(pred, str):
         return pred[:10] == gold.day
     pred = pred.astimezone(timezone.utc)
+    date_only = (pred.hour, pred.minute, pred.second, pred.microsecond) == (0, 0, 0, 0)
+    if date_only:
+        # A date printed without time is the publisher's local day, the day
+        # the gold states ("2018-06-19T05:50+09:00" is 2018-06-18 in UTC).
+        return pred.date().isoformat() == gold.day
     if gold.instant is not None:
         return pred.date() == gold.instant.date()
-    if (pred.hour, pred.minute, pred.second) == (0, 0, 0):
-        return pred.date().isoformat() == gold.day
     start = datetime.fromisoformat(gold.day).replace(tzinfo=timezone.utc)
     return start - _EAST <= pred < start + timedelta(days=1) + _WEST
+
+
+def date_day_correct_utc(pred: datetime | str | None, gold: GoldDate) -> bool:
+    """The first round's comparison: against a gold with a zone, the UTC day,
+    even for a prediction that states no time."""
+    if isinstance(pred, datetime) and gold.instant is not None:
+        return pred.astimezone(timezone.utc).date() == gold.instant.date()
+    return date_day_correct(pred, gold)
 
 
 def date_minute_correct(pred: datetime | str | None, gold: GoldDate) -> bool:

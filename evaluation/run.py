@@ -28,8 +28,9 @@ from typing import Any, Callable
 import trafilatura
 
 from evaluation.datasets import LOADERS, SETS, Case, split_gold_authors
-from evaluation.metrics import (authors_exact, date_day_correct, date_minute_correct, prf,
-                                snippet_counts, text_scores, title_exact)
+from evaluation.metrics import (authors_exact, date_day_correct, date_day_correct_utc,
+                                date_minute_correct, prf, snippet_counts, text_scores,
+                                title_exact, title_exact_strict)
 from pipelines.extract import PageContext, Rejected, extract_article
 
 
@@ -65,12 +66,14 @@ def score_case(case: Case, out: dict[str, Any]) -> dict[str, Any]:
         row.update(text_scores(out["body"], case.body))
     if case.title is not None:
         row["title"] = title_exact(out["title"], case.title)
+        row["title_strict"] = title_exact_strict(out["title"], case.title)
     if case.authors is not None:
         row["authors"] = authors_exact(out["authors"], case.authors)
         if case.authors:
             row["authors_nonempty"] = row["authors"]
     if case.date is not None:
         row["date_day"] = date_day_correct(out["published_at"], case.date)
+        row["date_day_utc"] = date_day_correct_utc(out["published_at"], case.date)
         if case.date.instant is not None:
             row["date_minute"] = date_minute_correct(out["published_at"], case.date)
     return row
@@ -95,7 +98,8 @@ def summarize(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
             summary[key], _ = _mean(rows, key)
         summary["body_p"], summary["body_r"] = summary["word_p"], summary["word_r"]
         summary["body_f1"] = summary["word_f1"]
-    for key in ("title", "authors", "authors_nonempty", "date_day", "date_minute"):
+    for key in ("title", "title_strict", "authors", "authors_nonempty", "date_day",
+                "date_day_utc", "date_minute"):
         value, n = _mean(rows, key)
         summary[key] = value
         summary[f"{key}_n"] = n
@@ -142,8 +146,9 @@ def _fmt(value: Any, n: int | None = None) -> str:
 
 
 COLUMNS = [("body P", "body_p"), ("body R", "body_r"), ("body F1", "body_f1"),
-           ("4g F1", "shingle_f1"), ("title", "title"), ("authors", "authors"),
-           ("auth≠∅", "authors_nonempty"), ("date day", "date_day"),
+           ("4g F1", "shingle_f1"), ("title", "title"), ("title=", "title_strict"),
+           ("authors", "authors"), ("auth≠∅", "authors_nonempty"), ("date day", "date_day"),
+           ("day UTC", "date_day_utc"),
            ("date min", "date_minute"), ("docs/s", "docs_per_s")]
 
 

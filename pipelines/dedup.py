@@ -12,7 +12,8 @@ from typing import Any
 from scrapy.exceptions import DropItem
 
 from pipelines.ledger import Ledger
-from pipelines.storage import Archive
+from pipelines.neardup import DEFAULT_WINDOW_DAYS, NearDuplicateIndex
+from pipelines.storage import Archive, open_archive
 
 
 class AlreadyArchived(DropItem):
@@ -54,15 +55,39 @@ def assign_reprocessed_version(record: dict[str, Any], ledger: Ledger) -> dict[s
     return assign_version(record, ledger)
 
 
+def mark_near_duplicate(record: dict[str, Any], index: NearDuplicateIndex) -> dict[str, Any]:
+    """Set `duplicate_of` to the first copy of a near-identical body, if any,
+    and take the record into the index."""
+    fingerprint = record.get("simhash")
+    if fingerprint:
+        record["duplicate_of"] = index.first_copy(record["article_id"], fingerprint)
+        index.add(record["article_id"], fingerprint, record["duplicate_of"])
+    return record
+
+
 class DedupPipeline:
-    def __init__(self, ledger: Ledger, state, stats):
+    """Exact duplicates are dropped, corrections numbered, near-duplicates marked."""
+
+    def __init__(self, ledger: Ledger, state, stats, archive_uri: str | None = None,
+                 window_days: int = DEFAULT_WINDOW_DAYS):
         self.ledger = ledger
         self.state = state
         self.stats = stats
+        self.archive_uri = archive_uri
+        self.window_days = window_days
+        self.near_duplicates = NearDuplicateIndex()
 
     @classmethod
     def from_crawler(cls, crawler) -> "DedupPipeline":
-        return cls(crawler.spider.ledger, crawler.spider.state, crawler.stats)
+        settings = crawler.settings
+        return cls(crawler.spider.ledger, crawler.spider.state, crawler.stats,
+                   settings.get("ARCHIVE_URI"),
+                   settings.getint("NEAR_DUPLICATE_WINDOW_DAYS", DEFAULT_WINDOW_DAYS))
+
+    def open_spider(self) -> None:
+        self.near_duplicates = NearDuplicateIndex.load(open_archive(self.archive_uri),
+                                                       self.window_days)
+        self.stats.set_value("archive/near_duplicate_index", len(self.near_duplicates))
 
     def process_item(self, record: dict[str, Any]) -> dict[str, Any]:
         if assign_version(record, self.ledger) is None:
@@ -72,4 +97,6 @@ class DedupPipeline:
             raise AlreadyArchived(f"already archived: {record['url']}")
         if record["version"] > 1:
             self.stats.inc_value("archive/versions_written")
+        if mark_near_duplicate(record, self.near_duplicates).get("duplicate_of"):
+            self.stats.inc_value("archive/near_duplicates")
         return record

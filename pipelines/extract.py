@@ -29,7 +29,7 @@ import trafilatura
 import trafilatura.utils
 from htmldate import find_date
 from trafilatura import metadata as trafilatura_metadata
-from lxml import html as lxml_html
+from lxml import etree, html as lxml_html
 from lxml.etree import ParserError
 
 from crawler.items import FetchedPage
@@ -38,6 +38,7 @@ from pipelines.cleanup import clean_paragraphs
 from pipelines.dates import parse_datetime
 from pipelines.ids import article_id
 from pipelines.rejections import PageRejected
+from pipelines.neardup import body_fingerprint
 from pipelines.metadata import (
     extract_authors,
     extract_canonical_url,
@@ -99,6 +100,12 @@ def decode_page(page: bytes | str) -> str:
 
 
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# The parser trafilatura uses for its own loading: comments and processing
+# instructions dropped. Kept, a comment inside a paragraph (React pages print
+# "<!-- -->" between text runs) cut trafilatura's paragraph at the comment:
+# APNews lost the second half of every such paragraph. Ids are not indexed
+# (nothing looks them up), which also saves parsing time.
+HTML_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 
 
 def parse_html(page: bytes | str) -> lxml_html.HtmlElement:
@@ -107,7 +114,7 @@ def parse_html(page: bytes | str) -> lxml_html.HtmlElement:
         raise Rejected("empty_page", "the page has no content")
     text = _XML_DECLARATION_RE.sub("", decode_page(page), count=1)
     try:
-        tree = lxml_html.document_fromstring(text)
+        tree = lxml_html.document_fromstring(text, parser=HTML_PARSER)
     except (ParserError, ValueError) as exc:
         raise Rejected("unparseable_html", str(exc) or "empty document") from exc
     return tree
@@ -117,6 +124,29 @@ def parse_html(page: bytes | str) -> lxml_html.HtmlElement:
 # make a word (the usual estimate for reading-time counts).
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 CJK_CHARS_PER_WORD = 2
+
+
+# Elements styled invisible inline (display:none, visibility:hidden):
+# templates, collapsed duplicates, spam traps. trafilatura drops such divs and
+# sections but keeps such paragraphs. The `hidden` attribute is left alone:
+# streamed server rendering (React's <div hidden id="S:0">) parks the whole
+# article in hidden divs that a script moves into place (fundus AnadoluAjansi
+# lost its body when they were dropped).
+# libxml2 preselects (plain contains() is cheap, translate() is not), the
+# regex decides.
+_HIDDEN_XPATH = etree.XPath(
+    "//body//*[@style and (contains(@style, 'none') or contains(@style, 'hidden'))]")
+_HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.I)
+
+
+def drop_hidden_nodes(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """Remove what is styled invisible, keeping the text that follows it."""
+    for el in _HIDDEN_XPATH(tree):
+        if not _HIDDEN_STYLE_RE.search(el.get("style", "")):
+            continue
+        if el.getparent() is not None:
+            el.drop_tree()
+    return tree
 
 
 def count_words(text: str) -> int:
@@ -156,7 +186,8 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
     authors = extract_authors(tree, ld=ld) or extract_authors(
         tree, fallback=_byline_author(tree), ld=ld)
-    document = trafilatura.bare_extraction(tree, url=context.url, **TRAFILATURA_OPTIONS)
+    document = trafilatura.bare_extraction(drop_hidden_nodes(tree), url=context.url,
+                                           **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():
         raise Rejected("not_article", "no article text found")
     cleaned = clean_paragraphs(
@@ -186,6 +217,7 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         "fetched_at": fetched_at,
         "http_status": context.http_status,
         "content_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        "simhash": body_fingerprint(body),
         "extractor_version": EXTRACTOR_VERSION,
         "schema_version": SCHEMA_VERSION,
     }
@@ -205,9 +237,28 @@ def fallback_published_at(tree: lxml_html.HtmlElement, url: str,
     return parse_datetime(value, timezone.utc, now) if value else None
 
 
+# Every attribute value trafilatura's byline XPaths (trafilatura.xpaths.
+# AUTHOR_XPATHS) can match contains one of these; a page without any has no
+# byline for them to find. Checking costs a tenth of running them (they copy
+# the whole tree first), and a third of pages have none (trafilatura-eval).
+_BYLINE_ATTRIBUTES = etree.XPath(
+    "//@class|//@id|//@rel|//@itemprop|//@data-testid|//@data-component")
+_BYLINE_MARKER_RE = re.compile(
+    r"uthor|yline|username|byl|BBL|zuozhe|bianji|xiaobian|channel-name|submitted-by|"
+    r"posted-by|journalist-name|screenname|writer")
+
+
+def may_have_byline(tree: lxml_html.HtmlElement) -> bool:
+    """False when no attribute could mark a byline for trafilatura's XPaths."""
+    return bool(_BYLINE_MARKER_RE.search(" ".join(_BYLINE_ATTRIBUTES(tree)))) \
+        or tree.find(".//author") is not None
+
+
 def _byline_author(tree: lxml_html.HtmlElement) -> str | None:
     """trafilatura's byline XPaths (class="author", rel="author", ...), a
     fallback when neither JSON-LD nor meta tags name an author."""
+    if not may_have_byline(tree):
+        return None
     try:
         return trafilatura_metadata.extract_author(tree)
     except (ValueError, TypeError):

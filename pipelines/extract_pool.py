@@ -32,6 +32,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from concurrent.futures.process import BrokenProcessPool
@@ -61,9 +62,27 @@ def _on_alarm(signum, frame):  # noqa: ARG001 (signal handler signature)
     raise ExtractionTimeout()
 
 
-def _worker_init() -> None:
+def _worker_init(crawler_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the crawler's to handle
     signal.signal(signal.SIGALRM, _on_alarm)
+    threading.Thread(target=_exit_with_crawler, args=(crawler_pid,), daemon=True,
+                     name="exit-with-crawler").start()
+
+
+def _exit_with_crawler(crawler_pid: int) -> None:
+    """Exit once the crawler process is gone (SIGKILL, the OOM killer). Nothing
+    else would end the worker: it holds both ends of the pool's queue, so it
+    never reads end-of-file, and it holds the forkserver's liveness pipe, so
+    the forkserver does not exit either; both would keep the crawler's
+    stdout/stderr open for ever."""
+    while True:
+        time.sleep(1)
+        try:
+            os.kill(crawler_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:     # the pid was reused by another user's process
+            os._exit(1)
 
 
 _pages_since_reset = 0
@@ -134,7 +153,8 @@ class ExtractionPool:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["pipelines.extract", "pipelines.extract_pool"])
             self._executor = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_worker_init)
+                self.workers, mp_context=context, initializer=_worker_init,
+                initargs=(os.getpid(),))
         return self._executor
 
     def submit(self, page: Any, context: PageContext) -> concurrent.futures.Future:

@@ -25,7 +25,7 @@ from pipelines.storage import Archive
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 
 LEDGER_COLUMNS = ["article_id", "url", "canonical_url", "content_sha256", "version",
-                  "listed_modified_at", "extractor_version"]
+                  "listed_modified_at", "fetched_at", "extractor_version"]
 # Rejections that will not change by asking again; transient ones (fetch errors,
 # 5xx, 429) are retried by the next run.
 PERMANENT_REJECTIONS = frozenset({"http_404", "http_410", "not_article", "too_short", "not_html",
@@ -37,6 +37,7 @@ class ArchivedArticle:
     version: int
     content_sha256: str
     listed_modified_at: datetime | None
+    fetched_at: datetime | None = None
 
 
 class Ledger:
@@ -56,11 +57,12 @@ class Ledger:
         self._versions: list[int] = []
         self._hashes: Any = None              # pyarrow arrays of the loaded latest versions
         self._listed: Any = None
+        self._fetched: Any = None
         self._recent: dict[str, ArchivedArticle] = {}
         # article id of a fetched URL's canonical key -> the article's id, where they differ
         self._url_ids: dict[str, str] = {}
-        # article id of a URL's canonical key -> reason, for URLs rejected for good
-        self.rejected_urls: dict[str, str] = {}
+        # article id of a URL's canonical key -> when it was rejected for good
+        self.rejected_urls: dict[str, datetime] = {}
         # (article_id, content_sha256, extractor_version) of every archived row;
         # built on first use (re-processing), from these columns.
         self._text_columns: Any = None
@@ -77,13 +79,14 @@ class Ledger:
             table = table.filter(pc.equal(table.column("extractor_version"), extractor_version))
         if table is not None and table.num_rows:
             ledger._load_articles(table)
-        rejects = archive.read_columns(f"rejects/source={source}", ["url", "reason"], REJECTION_SCHEMA)
+        rejects = archive.read_columns(f"rejects/source={source}", ["url", "reason", "fetched_at"],
+                                       REJECTION_SCHEMA)
         if rejects is not None and rejects.num_rows:
             permanent = rejects.filter(pc.is_in(rejects.column("reason"),
                                                 pa.array(sorted(PERMANENT_REJECTIONS))))
-            for url, reason in zip(permanent.column("url").to_pylist(),
-                                   permanent.column("reason").to_pylist()):
-                ledger.rejected_urls[article_id(url)] = reason
+            for url, fetched_at in zip(permanent.column("url").to_pylist(),
+                                       permanent.column("fetched_at").to_pylist()):
+                ledger.rejected_urls[article_id(url)] = fetched_at
         return ledger
 
     def _load_articles(self, table: pa.Table) -> None:
@@ -101,7 +104,8 @@ class Ledger:
         table = pa.table({"article_id": table.column("article_id"),
                           "version": pc.fill_null(table.column("version"), 1),
                           "_current": current, "content_sha256": table.column("content_sha256"),
-                          "listed_modified_at": table.column("listed_modified_at")})
+                          "listed_modified_at": table.column("listed_modified_at"),
+                          "fetched_at": table.column("fetched_at")})
         # Most articles have one row; only ids with several (corrections,
         # re-processings) are sorted, by version, and keep their last row.
         counts = pc.value_counts(table.column("article_id"))
@@ -118,12 +122,13 @@ class Ledger:
         self._versions = table.column("version").to_pylist()
         self._hashes = table.column("content_sha256").combine_chunks()
         self._listed = table.column("listed_modified_at").combine_chunks()
+        self._fetched = table.column("fetched_at").combine_chunks()
 
     def remember(self, record: dict) -> None:
         """Take an archived (or just written) row into the ledger."""
         aid = record["article_id"]
         self._recent[aid] = ArchivedArticle(int(record.get("version") or 1), record["content_sha256"],
-                                            record.get("listed_modified_at"))
+                                            record.get("listed_modified_at"), record.get("fetched_at"))
         self._new_texts.add((aid, record["content_sha256"], record.get("extractor_version") or ""))
         for url in (record.get("url"), record.get("canonical_url")):
             if url:
@@ -139,7 +144,7 @@ class Ledger:
         if row is None:
             return None
         return ArchivedArticle(self._versions[row], self._hashes[row].as_py(),
-                               self._listed[row].as_py())
+                               self._listed[row].as_py(), self._fetched[row].as_py())
 
     def _texts_set(self) -> set[tuple[str, str, str]]:
         if self._texts is None:
@@ -170,14 +175,17 @@ class Ledger:
         listing does not say has changed since it was last fetched."""
         archived = self.article_for_url(url)
         if archived is not None:
-            if listed_modified_at is None:
-                return False
-            seen = [t for t in (self.latest(archived).listed_modified_at,
-                                last_unchanged_listing) if t is not None]
-            return not seen or listed_modified_at > max(seen)
-        if article_id(url) in self.rejected_urls:
-            return listed_modified_at is not None
-        return True
+            known = self.latest(archived)
+            # What we hold already includes every change made before we fetched it.
+            seen = [known.listed_modified_at, known.fetched_at, last_unchanged_listing]
+        elif article_id(url) in self.rejected_urls:
+            seen = [self.rejected_urls[article_id(url)], last_unchanged_listing]
+        else:
+            return True
+        if listed_modified_at is None:
+            return False
+        seen = [t for t in seen if t is not None]
+        return not seen or listed_modified_at > max(seen)
 
     def __len__(self) -> int:
         return len(self._index) + sum(1 for aid in self._recent if aid not in self._index)
@@ -229,6 +237,16 @@ class CrawlState:
     def last_unchanged_listing(self, url: str) -> datetime | None:
         value = self.unchanged_listed.get(canonical_key(url))
         return datetime.fromisoformat(value) if value else None
+
+    def changes(self) -> dict:
+        """What this process learned, for a distributed run's coordinator to merge."""
+        return {"validators": self._new_validators, "children": self._new_children,
+                "unchanged_listed": self.unchanged_listed}
+
+    def merge_changes(self, changes: dict) -> None:
+        self._new_validators.update(changes.get("validators", {}))
+        self._new_children.update(changes.get("children", {}))
+        self.unchanged_listed.update(changes.get("unchanged_listed", {}))
 
     def save(self) -> None:
         """Called only after a clean run: a validator saved after a failed run

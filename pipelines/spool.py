@@ -14,10 +14,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import uuid
 from pathlib import Path
 
-from pipelines.storage import Archive
+from pipelines.storage import Archive, write_file_atomically
 
 DEFAULT_SPOOL_DIR = "./spool"
 
@@ -32,14 +31,8 @@ class Spool:
     def put(self, relpath: str, data: bytes) -> Path:
         """Keep `data` for `relpath`, atomically (temp file, fsync, rename)."""
         target = self.root / relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
+        write_file_atomically(target, lambda out: out.write(memoryview(data)))
         (self.root / "ARCHIVE_URI").write_text(self.archive_uri + "\n")
-        temp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-        with open(temp, "wb") as out:
-            out.write(memoryview(data))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
         return target
 
     def put_file(self, relpath: str, local_path: str) -> Path:

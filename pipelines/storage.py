@@ -22,7 +22,7 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, BinaryIO, Callable, Mapping
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -30,6 +30,24 @@ import pyarrow.dataset as pads
 from pyarrow import fs as pafs
 
 DEFAULT_ARCHIVE_URI = "./archive"
+
+
+def write_file_atomically(path: str | os.PathLike, fill: Callable[[BinaryIO], Any]) -> None:
+    """Write a local file complete or not at all: `fill` writes a dot-named
+    temporary file beside it (ignored by pyarrow, DuckDB globs and Spark), which
+    is synced and renamed; on failure nothing is left."""
+    directory, name = os.path.split(os.fspath(path))
+    os.makedirs(directory, exist_ok=True)
+    temp = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(temp, "wb") as out:
+            fill(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
 
 
 class ArchiveError(RuntimeError):
@@ -59,18 +77,7 @@ class Archive:
                 with self.filesystem.open_output_stream(final) as out:
                     out.write(data)
             else:
-                directory, name = posixpath.split(final)
-                self.filesystem.create_dir(directory, recursive=True)
-                temp = posixpath.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.tmp")
-                try:
-                    with open(temp, "wb") as out:
-                        out.write(memoryview(data))
-                        out.flush()
-                        os.fsync(out.fileno())
-                    os.replace(temp, final)
-                finally:
-                    if os.path.exists(temp):
-                        os.unlink(temp)
+                write_file_atomically(final, lambda out: out.write(memoryview(data)))
         except OSError as exc:
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot write {relpath}: {exc}") from exc
         return final
@@ -85,18 +92,8 @@ class Archive:
                 bucket, _, key = final.partition("/")
                 self.s3_client.upload_file(local_path, bucket, key)
                 return final
-            directory, name = posixpath.split(final)
-            self.filesystem.create_dir(directory, recursive=True)
-            temp = posixpath.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.tmp")
-            try:
-                with open(local_path, "rb") as source, open(temp, "wb") as out:
-                    shutil.copyfileobj(source, out, 1024 * 1024)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temp, final)
-            finally:
-                if os.path.exists(temp):
-                    os.unlink(temp)
+            with open(local_path, "rb") as source:
+                write_file_atomically(final, lambda out: shutil.copyfileobj(source, out, 1 << 20))
         except OSError as exc:
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot write {relpath}: {exc}") from exc
         except Exception as exc:  # boto3 S3UploadFailedError, ClientError

@@ -17,7 +17,6 @@ import os
 import secrets
 import tempfile
 import time
-from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -62,8 +61,9 @@ class _PartitionFile:
     """The open file of one date partition: row groups already written to a
     local temporary file, and rows still in memory."""
 
-    def __init__(self, date: str):
+    def __init__(self, date: str, relpath: str):
         self.date = date
+        self.relpath = relpath                  # where it is published
         self.pending: list[dict[str, Any]] = []
         self.rows = 0                           # rows in the file or pending
         self.warc_files: set[str] = set()       # raw files its rows point into
@@ -121,7 +121,10 @@ class ParquetDatasetWriter:
         date = self.partition_date(row).strftime("%Y-%m-%d")
         part = self._open.get(date)
         if part is None:
-            part = self._open[date] = _PartitionFile(date)
+            self._file_seq += 1
+            part = self._open[date] = _PartitionFile(
+                date, f"{self.dataset}/source={self.source}/date={date}/"
+                      f"{self.run_id}-{self._file_seq:05d}.parquet")
         part.pending.append(row)
         part.rows += 1
         if row.get("warc_filename"):
@@ -141,13 +144,23 @@ class ParquetDatasetWriter:
             if self._pending > self.row_group_rows // 2 or open_files > MAX_OPEN_FILES:
                 self.flush()
 
+    @property
+    def buffered_rows(self) -> int:
+        """Rows added and not published yet."""
+        return self._buffered
+
     def _write_group(self, part: _PartitionFile) -> None:
         """Hand the partition's pending rows to the writing thread, as one row group."""
         if not part.pending:
             return
-        rows, part.pending = part.pending, []
+        batch, part.pending = part.pending, []
+        self._pending -= len(batch)
+        rows = self.rows_to_publish(part.relpath, batch)
+        part.rows -= len(batch) - len(rows)
+        self._buffered -= len(batch) - len(rows)
+        if not rows:
+            return
         part.groups += 1
-        self._pending -= len(rows)
         self._writes.append(self._thread.submit(self._write_rows, part, rows))
 
     def _write_rows(self, part: _PartitionFile, rows: list[dict[str, Any]]) -> None:
@@ -184,16 +197,13 @@ class ParquetDatasetWriter:
         for date, part in sorted(self._open.items()):
             if part.writer is not None:
                 part.writer.close()
-                self._ready.append((date, part.temp_path, part.rows, part.warc_files))
+                self._ready.append((part.relpath, part.temp_path, part.rows, part.warc_files))
         self._open.clear()
         self._buffered = self._pending = 0
         while self._ready:
-            date, temp_path, rows, warc_files = self._ready[0]
+            relpath, temp_path, rows, warc_files = self._ready[0]
             if self.before_publish is not None:
                 self.before_publish([{"warc_filename": f} for f in sorted(warc_files)])
-            self._file_seq += 1
-            relpath = (f"{self.dataset}/source={self.source}/date={date}/"
-                       f"{self.run_id}-{self._file_seq:05d}.parquet")
             with open(temp_path, "rb") as handle:
                 data = handle.read()
             try:
@@ -213,6 +223,11 @@ class ParquetDatasetWriter:
         """Stop the writing thread (after flush())."""
         self._thread.shutdown(wait=True)
 
+    def rows_to_publish(self, relpath: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows to write into the file to be published as `relpath`: all of
+        them (a distributed worker writes only those it claims)."""
+        return rows
+
 
 def _article_partition_date(row: dict[str, Any]) -> datetime:
     return row.get("published_at") or row["fetched_at"]
@@ -225,6 +240,9 @@ def _rejection_partition_date(row: dict[str, Any]) -> datetime:
 class ParquetArchiveWriter:
     """Item pipeline, last in line: writes articles to `articles/` and, through
     the `item_dropped` signal, every rejection to `rejects/`."""
+
+    # Builds the writer of each dataset (a distributed worker claims rows first).
+    dataset_writer = ParquetDatasetWriter
 
     def __init__(self, archive_uri: str | None, source: str, run_id: str, stats,
                  max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS,
@@ -267,12 +285,12 @@ class ParquetArchiveWriter:
             self.raw_archive = self._crawler.get_downloader_middleware(WarcRecorderMiddleware)
         archive = open_archive(self.archive_uri)
         spool = Spool(self.spool_dir, archive.uri)
-        self.articles = ParquetDatasetWriter(archive, "articles", ARTICLE_SCHEMA, self.source,
-                                             self.run_id, _article_partition_date,
-                                             self.max_buffered_rows, spool, self._publish_raw_first)
-        self.rejects = ParquetDatasetWriter(archive, "rejects", REJECTION_SCHEMA, self.source,
-                                            self.run_id, _rejection_partition_date,
-                                            self.max_buffered_rows, spool, self._publish_raw_first)
+        options = {"max_buffered_rows": self.max_buffered_rows, "spool": spool,
+                   "before_publish": self._publish_raw_first}
+        self.articles = self.dataset_writer(archive, "articles", ARTICLE_SCHEMA, self.source,
+                                            self.run_id, _article_partition_date, **options)
+        self.rejects = self.dataset_writer(archive, "rejects", REJECTION_SCHEMA, self.source,
+                                           self.run_id, _rejection_partition_date, **options)
         self.known_rejections = load_rejection_ledger(archive, self.source)
         self.stats.set_value("archive/run_id", self.run_id)
 

@@ -18,13 +18,14 @@ History:
       and `keywords` (what the feed or sitemap said of the article).
   v3  `warc_filename`, `warc_record_offset`, `warc_record_length` (articles and
       rejections): where the fetched bytes are, in the raw WARC archive.
+  v4  `simhash` and `duplicate_of`: near-duplicate wire copy across sources.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TIMESTAMP_UTC = pa.timestamp("us", tz="UTC")
 
@@ -111,6 +112,18 @@ WARC_FIELDS: list[tuple[str, pa.DataType, bool, str, str]] = [
 ]
 
 ARTICLE_FIELDS += WARC_FIELDS
+
+# --- v4: near-duplicates (pipelines/neardup.py) ---
+ARTICLE_FIELDS += [
+    ("simhash", pa.string(), True,
+     "128-bit simhash of the body's word 3-shingles, 32 hex digits; bodies a few "
+     "edits apart differ in few bits (null in rows written before v4).",
+     "9f3a0c51d2e47b8801c6aa53f07e19d4"),
+    ("duplicate_of", pa.string(), True,
+     "`article_id` of the first copy seen (any source) of which this body is a near "
+     "duplicate (syndicated wire copy with small edits); null for originals.",
+     "3f1c0e5a9b7d4c2e8f6a1b0c9d8e7f6a"),
+]
 
 
 def _field(name, type_, nullable, description, example) -> pa.Field:

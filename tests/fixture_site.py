@@ -4,7 +4,7 @@ Files under a site directory are served as they are, with `{base}` replaced by
 the server's own URL (so feeds and sitemaps carry absolute links to it).
 Missing files answer 404. Like a real web server it sends ETag and
 Last-Modified and answers conditional GETs with 304. Every request is logged in
-`requests` (paths) and `responses` (path, status), so tests can assert what the
+`requests` (paths), `request_times` and `responses` (path, status), so tests can assert what the
 crawler fetched, and what it did not.
 """
 
@@ -42,12 +42,14 @@ class FixtureSite:
         self.delay = delay  # seconds before each answer: a slow site keeps a run going
         self.requests: list[str] = []
         self.responses: list[tuple[str, int]] = []
+        self.request_times: list[float] = []   # time.monotonic() of each request, for rates
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 path = urlsplit(self.path).path
                 site.requests.append(path)
+                site.request_times.append(time.monotonic())
                 time.sleep(site.delay)
                 file = (site.root / path.lstrip("/")).resolve()
                 if path.endswith("/"):

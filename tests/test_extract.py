@@ -125,3 +125,52 @@ def test_cli_prints_one_json_object_per_input_in_order(tmp_path: Path):
     assert lines[0]["body"] == SOCHI_BODY
     assert lines[0]["published_at"] is not None
     assert lines[1]["rejected"] == "too_short"
+
+
+PARAGRAPH = ("The committee met on Tuesday and agreed on a budget for the coming year, "
+             "after a long debate about roads, schools and the new library downtown.")
+
+
+@pytest.mark.parametrize("inside", ["<!-- -->", "<!-- a note -->", "<?php echo 1 ?>"])
+def test_comments_inside_a_paragraph_do_not_cut_it(inside):
+    html = (f"<html><head><title>Budget agreed</title></head><body><article><h1>Budget agreed</h1>"
+            f"<p>The committee met on Tuesday{inside} and agreed on a budget for the coming year, "
+            f"after a long debate about roads, schools and the new library downtown.</p>"
+            + f"<p>{PARAGRAPH}</p>" * 3 + "</article></body></html>")
+    record = extract_article(html.encode(), PageContext(url=f"{BASE}/budget", min_body_words=0))
+    assert record["body"].split("\n\n")[0] == PARAGRAPH
+
+
+@pytest.mark.parametrize("markup, expected", [
+    ('<div class="author-box">Jane Doe</div>', True),
+    ('<span class="byline">By Jane Doe</span>', True),
+    ('<a rel="author" href="/u/jd">Jane Doe</a>', True),
+    ('<author>Jane Doe</author>', True),
+    ('<div class="post-meta"><span class="date">May 3</span></div>', False),
+])
+def test_may_have_byline(markup, expected):
+    from lxml import html as lxml_html
+    from pipelines.extract import may_have_byline
+    tree = lxml_html.document_fromstring(f"<html><body>{markup}<p>Text.</p></body></html>")
+    assert may_have_byline(tree) is expected
+
+
+@pytest.mark.parametrize("attributes, kept", [
+    ('style="display: none;"', False),
+    ('style="color: red; display:none"', False),
+    ('style="visibility:hidden"', False),
+    # The hidden attribute: streamed rendering parks the article there.
+    ('hidden="hidden"', True),
+    ('hidden', True),
+    ('style="border: none"', True),
+    ('style="overflow: hidden"', True),
+    ('class="hidden-xs"', True),
+])
+def test_drop_hidden_nodes(attributes, kept):
+    from lxml import html as lxml_html
+    from pipelines.extract import drop_hidden_nodes
+    tree = lxml_html.document_fromstring(
+        f"<html><body><p>Shown.</p><p {attributes}>Hidden text.</p> tail<p>End.</p></body></html>")
+    text = drop_hidden_nodes(tree).text_content()
+    assert ("Hidden text." in text) is kept
+    assert "tail" in text and "Shown." in text and "End." in text

@@ -157,3 +157,37 @@ def test_fetch_errors_are_rejected_without_extraction(workers):
         assert outcome_of(pipeline, page) == ("rejected", "http_404")
     finally:
         pipeline.close_spider()
+
+
+def test_workers_exit_when_their_crawler_is_killed(tmp_path):
+    """A crawler killed with SIGKILL leaves no extraction worker behind (it would
+    wait for pages for ever and hold the crawler's stdout/stderr open)."""
+    import subprocess
+    import sys
+    script = ("import os, sys, time\n"
+              "from pipelines.extract import PageContext\n"
+              "from pipelines.extract_pool import ExtractionPool\n"
+              "pool = ExtractionPool(2)\n"
+              "pool.submit('<html><body><p>x</p></body></html>', PageContext(url='http://news.example/a')).result()\n"
+              "print(*[p.pid for p in pool._executor._processes.values()], flush=True)\n"
+              "time.sleep(3600)\n")
+    crawler = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                               cwd=Path(__file__).parent.parent)
+    workers = [int(pid) for pid in crawler.stdout.readline().split()]
+    assert len(workers) >= 1
+    crawler.kill()
+    crawler.wait()
+    deadline = time.monotonic() + 15
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in workers if _running(pid)]
+    assert alive == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"     # a zombie has exited
+    except FileNotFoundError:
+        return False

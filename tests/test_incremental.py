@@ -40,8 +40,9 @@ def crawl_root(site: FixtureSite, archive_uri: str, env: dict) -> subprocess.Com
     return run_crawl("abc", env={**env, "ARCHIVE_URI": archive_uri, "START_URLS": site.url("/")})
 
 
-def change_site(root: Path) -> None:
-    """The newsroom publishes one story and corrects another."""
+def change_site(root: Path, corrected_at: datetime) -> None:
+    """The newsroom publishes one story and corrects another (its sitemap
+    <lastmod> says when)."""
     sochi = (root / "world-news/envoys-meet-in-sochi.html").read_text()
     new_story = (sochi.replace("Envoys meet in Sochi as both sides signal a thaw after long freeze",
                                "Ferry service resumes across the strait after storms")
@@ -62,9 +63,9 @@ def change_site(root: Path) -> None:
         "The Senate voted 71 to 28 late Wednesday", CORRECTION).replace(
         '"dateModified": "2019-05-15T11:05:00-04:00"', '"dateModified": "2019-05-16T08:00:00-04:00"'))
     sitemap = root / "sitemap-news.xml"
-    sitemap.write_text(sitemap.read_text().replace("</urlset>", """  <url>
-    <loc>{base}/politics-news/senate-passes-stopgap-budget.html</loc>
-    <lastmod>2019-05-16T12:00:00Z</lastmod>
+    sitemap.write_text(sitemap.read_text().replace("</urlset>", f"""  <url>
+    <loc>{{base}}/politics-news/senate-passes-stopgap-budget.html</loc>
+    <lastmod>{corrected_at.isoformat()}</lastmod>
   </url>
 </urlset>"""))
 
@@ -91,7 +92,8 @@ def test_hourly_runs_take_only_what_is_new_and_keep_versions(tmp_path, archive):
         assert read_dataset(archive_uri, "articles", env).num_rows == 3
 
         # Run 3: one new story, one corrected story.
-        change_site(root)
+        corrected_at = datetime.now(timezone.utc).replace(microsecond=0)
+        change_site(root, corrected_at)
         site.responses.clear()
         third = crawl_root(site, archive_uri, env)
         assert third.returncode == EXIT_OK, third.stderr[-3000:]
@@ -105,8 +107,9 @@ def test_hourly_runs_take_only_what_is_new_and_keep_versions(tmp_path, archive):
     assert senate[0]["article_id"] == senate[1]["article_id"]
     assert senate[0]["body"].startswith("The Senate voted 71 to 28")
     assert senate[1]["body"].startswith(CORRECTION)
+    # modified_at as the corrected page states it; the listing's lastmod kept beside it.
     assert senate[1]["modified_at"] == datetime(2019, 5, 16, 12, 0, tzinfo=timezone.utc)
-    assert senate[1]["listed_modified_at"] == datetime(2019, 5, 16, 12, 0, tzinfo=timezone.utc)
+    assert senate[1]["listed_modified_at"] == corrected_at
     ferry = [r for r in rows if r["title"].startswith("Ferry")]
     assert [(r["version"], r["dateline"]) for r in ferry] == [(1, "ISTANBUL")]
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 from lxml import html as lxml_html
 
-from pipelines.metadata import clean_authors, extract_authors, extract_title, title_segments
+from datetime import datetime, timezone
+
+from pipelines.metadata import (clean_authors, extract_authors, extract_published_at, extract_rights,
+                                extract_title,
+                                host_site_keys, parse_json_ld, title_from_segments, title_segments)
 
 
 def tree(markup: str):
@@ -97,7 +101,135 @@ def test_clean_authors_cuts_dates_but_not_names_that_look_like_months(names, exp
     assert clean_authors(names) == expected
 
 
+@pytest.mark.parametrize("names, expected", [
+    (["Joe Wee, February 3, 2015"], ["Joe Wee"]),
+    (["Last Updated: January 7, 2025"], []),
+    (["Aleš Vávra před 3 hodinami"], ["Aleš Vávra"]),
+    (["Anna Schmidt vor 2 Stunden"], ["Anna Schmidt"]),
+    (["Username"], []),
+    (["Submitted by Jane Doe"], ["Jane Doe"]),
+    (["Submitted"], []),
+    (["Maya Updated"], ["Maya"]),
+])
+def test_clean_authors_drops_date_labels_and_relative_times(names, expected):
+    assert clean_authors(names) == expected
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["Dana Ford, Tom Watkins, CNN"], ["Dana Ford", "Tom Watkins"]),
+    (["AFP"], []),
+    (["Kooman, F."], ["Kooman"]),
+    (["Al Li"], ["Al Li"]),
+    (["GILLIAN MOHNEY"], ["GILLIAN MOHNEY"]),
+])
+def test_clean_authors_drops_outlet_acronyms_and_lone_initials(names, expected):
+    assert clean_authors(names) == expected
+
+
 def test_authors_from_any_json_ld_object_when_no_article_names_one():
     markup = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", '
               '"author": {"@type": "Person", "name": "Doris Schuppe"}}]}</script>')
     assert extract_authors(tree(markup)) == ["Doris Schuppe"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('{"a": 1}', {"a": 1}),
+    ("\n  <![CDATA[\n  {\"a\": 1}\n  ]]>\n", {"a": 1}),
+    ('<!--//--><![CDATA[//><!--\n{"a": 1}\n//--><!]]>', {"a": 1}),
+    ('<!-- {"a": 1} -->', {"a": 1}),
+    ('{"a": "line\nbreak"}', {"a": "line\nbreak"}),
+    ("{not json", None),
+    ("  ", None),
+])
+def test_parse_json_ld_unwraps_cdata_and_comments(text, expected):
+    assert parse_json_ld(text) == expected
+
+
+def test_published_date_from_json_ld_wrapped_in_cdata():
+    markup = ('<script type="application/ld+json"><![CDATA[ {"@type": "Article", '
+              '"datePublished": "2001-10-29T01:59:14Z"} ]]></script>'
+              '<meta property="article:published_time" content="2008-02-17">')
+    assert extract_published_at(tree(markup)) == datetime(2001, 10, 29, 1, 59, 14,
+                                                           tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://www.lastampa.it/cronaca/a.html", {"lastampa", "lastampait"}),
+    ("http://mactechnews.de/forum/x", {"mactechnews", "mactechnewsde"}),
+    ("http://fakehost/test/a.html", set()),
+    (None, set()),
+])
+def test_host_site_keys(url, expected):
+    assert host_site_keys(url) == expected
+
+
+@pytest.mark.parametrize("title, site_keys, headings, expected", [
+    # The host spelled as a site name, at either end.
+    ("Perturbazione polare al Sud - La Stampa", {"lastampa"}, set(), "Perturbazione polare al Sud"),
+    ("Gefahrstoffe | MacTechNews.de", {"mactechnewsde"}, set(), "Gefahrstoffe"),
+    # Three or more segments: site, blog and section are short, the headline long.
+    ("Disfunctions » Blog Archiv » Podcasts in Plex einbinden", set(), set(),
+     "Podcasts in Plex einbinden"),
+    ("EFC Bembel - Eintracht stellt Weichen für die Zukunft - Presse - News", set(), set(),
+     "Eintracht stellt Weichen für die Zukunft"),
+    # A segment printed as a heading is the headline, even when shorter.
+    ("Gregory's Digital Home | Mercurial on Python 3", set(), {"Mercurial on Python 3"},
+     "Mercurial on Python 3"),
+    # Two unknown segments: left for strip_site_name to judge.
+    ("Alles neu | Bibliothek 2.0", set(), set(), "Alles neu | Bibliothek 2.0"),
+    ("One headline without separators", {"site"}, set(), "One headline without separators"),
+])
+def test_title_from_segments(title, site_keys, headings, expected):
+    assert title_from_segments(title, site_keys, headings) == expected
+
+
+def test_title_newlines_are_folded():
+    markup = ("<head><title>\n  Gregory's Home\n | Mercurial on Python 3\n</title></head>"
+              "<body><h2>Mercurial on Python 3</h2><p>x</p></body>")
+    assert extract_title(tree(markup), "http://gregoryszorc.com/a") == "Mercurial on Python 3"
+
+
+@pytest.mark.parametrize("markup, expected", [
+    ("<body><p>Text.</p><footer><p>© 2020 Site Ltd. All rights reserved.</p></footer></body>",
+     "© 2020 Site Ltd. All rights reserved."),
+    ("<body><small>COPYRIGHT 2019 <a href='/'>Site</a></small></body>", "COPYRIGHT 2019 Site"),
+    # The marker in a tail text: the block around it.
+    ("<body><div><b>Site</b> all rights reserved</div></body>", "Site all rights reserved"),
+    ("<body><p>We reserved a table.</p><p>(c) 2021 Site</p></body>", "(c) 2021 Site"),
+    ("<body><p>No rights line here.</p></body>", None),
+])
+def test_extract_rights_from_the_page(markup, expected):
+    assert extract_rights(tree(markup), ld=[]) == expected
+
+
+@pytest.mark.parametrize("markup, expected", [
+    # A related post's date before the article's own.
+    ('<body><ul class="related-posts"><li><time datetime="2009-04-11">x</time></li></ul>'
+     '<article><time datetime="2019-10-22">Oct 22</time></article></body>', datetime(2019, 10, 22)),
+    ('<body><aside><time datetime="2023-08-29T10:00Z">x</time></aside>'
+     '<time datetime="2023-08-30T15:45Z">y</time></body>', datetime(2023, 8, 30, 15, 45)),
+    ('<body><div id="comment-12"><span class="date">10.05.2015</span></div>'
+     '<div class="post-date">21.01.2015</div></body>', datetime(2015, 1, 21)),
+    # Layout flags on wrappers and classes of <body> do not hide the date.
+    ('<body class="one-sidebar"><div class="layout has-sidebar"><time datetime="2022-02-02">x'
+     '</time></div></body>', datetime(2022, 2, 2)),
+])
+def test_published_date_skips_related_posts_comments_and_asides(markup, expected):
+    assert extract_published_at(tree(markup)) == expected.replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("markup, expected", [
+    ('<body><h1><span class="article-heading__kicker">Klimaschutz</span><span class="visually-hidden">'
+     ': </span><span class="article-heading__title">Bohren, bis es heiß wird</span></h1></body>',
+     "Bohren, bis es heiß wird"),
+    ('<body><h1> <span class="dachzeile">Nach Lockerungen</span> <span class="headline">Autohäuser '
+     'rechnen mit Anlauf</span> </h1></body>', "Autohäuser rechnen mit Anlauf"),
+    ('<body><h1><span class="kicker">Brexit</span>Parliament delays\n   vote</h1></body>',
+     "Parliament delays vote"),
+    ('<body><h1><span class="title-head">Zoonosen</span><span aria-hidden="true"> – </span>'
+     '<span>Wie Umweltzerstörung Epidemien begünstigt</span></h1></body>',
+     "Zoonosen Wie Umweltzerstörung Epidemien begünstigt"),
+    ('<body><h1>Plain <b>headline</b></h1></body>', "Plain headline"),
+])
+def test_title_without_kicker(markup, expected):
+    assert extract_title(tree(markup), "http://example.com/a/b.html") == expected

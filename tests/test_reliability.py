@@ -35,7 +35,8 @@ def test_s3_outage_mid_run_spools_and_next_run_uploads_without_duplicates(tmp_pa
     server = S3TestServer(tmp_path / "seaweedfs").start()
     try:
         bucket = server.create_bucket("outage")
-        with FixtureSite(FIXTURE_SITE, delay=0.4) as site:
+        # Slow enough that the run is still fetching when the store has stopped.
+        with FixtureSite(FIXTURE_SITE, delay=1.0) as site:
             env = clean_env(ARCHIVE_URI=f"s3://{bucket}/news", SPOOL_DIR=str(tmp_path / "spool"),
                             START_URLS=" ".join(site.url(p) for p in ("robots.txt", "feed.rss", "atom.xml")),
                             **server.env)

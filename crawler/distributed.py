@@ -1,0 +1,987 @@
+"""Many workers share one crawl through Redis (scrapy-redis); on when REDIS_URL is set.
+
+    python -m crawler.run SOURCE --workers N      the coordinator (`make crawl ... REDIS_URL=... WORKERS=N`)
+    python -m crawler.distributed worker SOURCE   a worker joining the source's run (`make worker`)
+
+The coordinator takes the per-source lock, seeds the entry points into the
+run's Redis queue once, starts N local workers, watches every worker (local or
+on other machines), decides when the crawl is complete, then aggregates what
+the workers report into the one manifest, saves the crawl state only after a
+clean run, deletes the run's keys and releases the lock. Workers take no lock.
+
+scrapy-redis provides the shared priority queue and duplicate filter; on top:
+
+- leases (`LeasingQueue`): a request popped by a worker is moved, atomically,
+  into that worker's in-flight hash and removed from it only once its outcome
+  is published in the archive. The in-flight requests of a worker that dies
+  (process gone, or no heartbeat for NEWS_WORKER_TIMEOUT) go back to the queue.
+- claims (`Claims`): before a worker publishes a Parquet file it claims every
+  row's article id for the run, naming the file; a row another worker claimed
+  first is dropped. So an article fetched twice (under two URLs, or again after
+  its worker died having published it) is archived once. When a worker is lost,
+  its claims on files it never published are released before its requests go
+  back to the queue.
+- cluster politeness (`ClusterThrottle`): every request to a host reserves the
+  next free slot of that host in Redis, DOWNLOAD_DELAY apart, at the moment it
+  is sent, so N workers together keep the delay one crawler would.
+- per-run keys, all expiring (`RunKeys`), deleted at the end of the run: the
+  duplicate filter does not grow across runs.
+
+Keys (Redis must be private: queued requests are pickled, as in scrapy-redis):
+
+    news:<source>:current                  the run id of the source's run in progress
+    news:<source>:<run>:config             JSON: archive URI, entry points, settings
+    news:<source>:<run>:requests           the scrapy-redis priority queue (zset)
+    news:<source>:<run>:dupefilter         the scrapy-redis request fingerprints (set)
+    news:<source>:<run>:inflight:<worker>  requests leased by a worker (hash)
+    news:<source>:<run>:claims:<dataset>   who archives which article / rejection (hash)
+    news:<source>:<run>:workers            registered workers (hash: id -> JSON)
+    news:<source>:<run>:alive:<worker>     heartbeat, expires after NEWS_WORKER_TIMEOUT
+    news:<source>:<run>:progress           stats of each worker at its last checkpoint (hash)
+    news:<source>:<run>:results            final stats of each worker (hash: id -> JSON)
+    news:<source>:<run>:done               set by the coordinator: the crawl is complete
+    news:<source>:<run>:coordinator        the coordinator's heartbeat: idle workers leave without it
+    news:throttle:<host>                   next free request slot of a host (all runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable
+from urllib.parse import urlsplit, urlunsplit
+
+from scrapy import Request, signals
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy_redis import connection
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from crawler.spiders.news import NewsSpider
+from pipelines.spool import DEFAULT_SPOOL_DIR
+from pipelines.writer import ParquetArchiveWriter, ParquetDatasetWriter
+
+logger = logging.getLogger(__name__)
+
+WRITER = "pipelines.writer.ParquetArchiveWriter"
+DISTRIBUTED_WRITER = "crawler.distributed.DistributedWriter"
+
+# A worker refreshes its heartbeat every third of this; silent this long, it is lost
+# and its leased requests go back to the queue. Long enough for a slow page.
+DEFAULT_WORKER_TIMEOUT = 30
+# Every key of a run expires this long after the coordinator last touched it, so
+# a coordinator killed with SIGKILL leaves nothing behind for good.
+DEFAULT_KEY_TTL = 24 * 3600
+# The coordinator gives up a run no worker has worked on for this long.
+# (also how long a worker waits for a run to join).
+DEFAULT_NO_WORKER_TIMEOUT = 120
+POLL_INTERVAL = 0.5
+
+
+@dataclass(frozen=True)
+class RunKeys:
+    source: str
+    run_id: str
+
+    @staticmethod
+    def current(source: str) -> str:
+        return f"news:{source}:current"
+
+    @property
+    def prefix(self) -> str:
+        return f"news:{self.source}:{self.run_id}"
+
+    @property
+    def config(self) -> str:
+        return f"{self.prefix}:config"
+
+    @property
+    def requests(self) -> str:
+        return f"{self.prefix}:requests"
+
+    @property
+    def dupefilter(self) -> str:
+        return f"{self.prefix}:dupefilter"
+
+    @property
+    def workers(self) -> str:
+        return f"{self.prefix}:workers"
+
+    @property
+    def progress(self) -> str:
+        return f"{self.prefix}:progress"
+
+    @property
+    def results(self) -> str:
+        return f"{self.prefix}:results"
+
+    @property
+    def done(self) -> str:
+        return f"{self.prefix}:done"
+
+    @property
+    def coordinator(self) -> str:
+        return f"{self.prefix}:coordinator"
+
+    def inflight(self, worker: str) -> str:
+        return f"{self.prefix}:inflight:{worker}"
+
+    def alive(self, worker: str) -> str:
+        return f"{self.prefix}:alive:{worker}"
+
+    def claims(self, dataset: str) -> str:
+        return f"{self.prefix}:claims:{dataset}"
+
+
+def redacted(url: str) -> str:
+    """REDIS_URL without its password, for messages and the manifest."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def redis_client(redis_url: str):
+    return connection.get_redis(url=redis_url, **connection.defaults.REDIS_PARAMS)
+
+
+# --- the queue with leases --------------------------------------------------------
+
+# Pop the best request and lease it to a worker in one atomic step; the lease id
+# is the SHA-1 of the serialized request.
+_POP_LEASED = """
+local item = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+if not item then return false end
+redis.call('ZREM', KEYS[1], item)
+local lease = redis.sha1hex(item)
+redis.call('HSET', KEYS[2], lease, item)
+return {lease, item}
+"""
+# A lost worker's leased requests back to the queue (at default priority).
+_REQUEUE = """
+local items = redis.call('HVALS', KEYS[1])
+for _, item in ipairs(items) do redis.call('ZADD', KEYS[2], 0, item) end
+redis.call('DEL', KEYS[1])
+return #items
+"""
+# Complete: nothing queued and nothing leased by any registered worker. One script,
+# so no request can move between the queue and a worker while it looks.
+_COMPLETE = """
+if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
+for _, worker in ipairs(redis.call('HKEYS', KEYS[2])) do
+  if redis.call('HLEN', ARGV[1] .. worker) > 0 then return 0 end
+end
+return 1
+"""
+
+
+class LeasingQueue(PriorityQueue):
+    """scrapy-redis' priority queue, where `pop` leases the request to this worker."""
+
+    def __init__(self, server, spider, key: str, inflight_key: str, serializer=None):
+        super().__init__(server, spider, key, serializer)
+        self.inflight_key = inflight_key
+        self._pop = server.register_script(_POP_LEASED)
+        self.leased: dict[str, Request] = {}
+
+    def pop(self, timeout: int = 0) -> Request | None:
+        got = self._pop(keys=[self.key, self.inflight_key])
+        if not got:
+            return None
+        lease, data = got
+        request = self._decode_request(data)
+        self.leased[lease.decode() if isinstance(lease, bytes) else lease] = request
+        return request
+
+    def settled(self, busy: set[Request] | None) -> list[str]:
+        """Leases of requests no longer downloading or being processed (`busy`):
+        what they produced is in the writer's buffers. None: none known."""
+        if busy is None:
+            return []
+        return [lease for lease, request in self.leased.items() if request not in busy]
+
+    def release(self, leases: list[str]) -> None:
+        """Call once what these requests produced is published."""
+        if leases:
+            self.server.hdel(self.inflight_key, *leases)
+            for lease in leases:
+                self.leased.pop(lease, None)
+
+
+def requeue(server, keys: RunKeys, worker: str) -> int:
+    return int(server.register_script(_REQUEUE)(keys=[keys.inflight(worker), keys.requests]))
+
+
+def crawl_complete(server, keys: RunKeys) -> bool:
+    script = server.register_script(_COMPLETE)
+    return bool(script(keys=[keys.requests, keys.workers], args=[keys.inflight("")]))
+
+
+class RunDupeFilter(RFPDupeFilter):
+    """scrapy-redis' duplicate filter on the run's own key, never cleared by a
+    worker that closes (the other workers still need it); the coordinator
+    deletes it at the end of the run, and it expires anyway."""
+
+    def close(self, reason: str = "") -> None:
+        pass
+
+
+class RunScheduler(Scheduler):
+    """scrapy-redis' scheduler on the keys of one run, with leases; it never
+    flushes the shared queue when this worker closes."""
+
+    def __init__(self, server, keys: RunKeys, worker: str, stats=None):
+        super().__init__(server, persist=True, queue_key=keys.requests,
+                         dupefilter=RunDupeFilter(server, keys.dupefilter),
+                         dupefilter_key=keys.dupefilter)
+        self.inflight_key = keys.inflight(worker)
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "RunScheduler":
+        settings = crawler.settings
+        keys = RunKeys(settings["NEWS_SOURCE"], settings["NEWS_DISTRIBUTED_RUN_ID"])
+        server = connection.from_settings(settings)
+        server.ping()
+        scheduler = cls(server, keys, settings["NEWS_WORKER_ID"], crawler.stats)
+        worker = WorkerExtension.of(crawler)
+        if worker is not None:
+            worker.scheduler = scheduler
+        return scheduler
+
+    def open(self, spider) -> None:
+        self.spider = spider
+        self.queue = LeasingQueue(self.server, spider, self.queue_key, self.inflight_key,
+                                  self.serializer)
+
+    # As scrapy-redis', without the deprecated `spider=` argument of inc_value.
+    def enqueue_request(self, request: Request) -> bool:
+        if not request.dont_filter and self.df.request_seen(request):
+            self.df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        self.queue.push(request)
+        return True
+
+    def next_request(self) -> Request | None:
+        request = self.queue.pop()
+        if request:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+
+# --- cluster-wide politeness ------------------------------------------------------
+
+# Reserve the next free slot of a host: returns the microseconds to wait until it.
+# Redis' clock is the one clock of the cluster.
+_RESERVE_SLOT = """
+local now = redis.call('TIME')
+local t = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local interval = tonumber(ARGV[1])
+local slot = math.max(t, tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], string.format('%d', slot + interval),
+           'PX', math.ceil((slot + interval - t) / 1000) + 60000)
+return slot - t
+"""
+
+
+class ClusterThrottle:
+    """One request per `delay` seconds per host, for all workers together."""
+
+    def __init__(self, server, delay: float):
+        self.server = server
+        self.interval_us = int(delay * 1_000_000)
+        self._reserve = server.register_script(_RESERVE_SLOT)
+
+    def wait_for(self, host: str) -> float:
+        """Reserve the host's next slot; seconds until it comes."""
+        if self.interval_us <= 0:
+            return 0.0
+        return int(self._reserve(keys=[f"news:throttle:{host}"], args=[self.interval_us])) / 1e6
+
+
+class ClusterThrottledHTTPHandler(HTTP11DownloadHandler):
+    """Scrapy's HTTP handler, waiting for the host's cluster-wide slot first.
+
+    The wait is here, where the request is about to be sent, not in a downloader
+    middleware: those run before Scrapy's own per-slot queue, which could hold a
+    request past the slot it reserved."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.throttle = ClusterThrottle(connection.from_settings(crawler.settings),
+                                        crawler.settings.getfloat("DOWNLOAD_DELAY"))
+        self.stats = crawler.stats
+
+    async def download_request(self, request: Request):
+        host = urlparse_cached(request).hostname or ""
+        while True:
+            reserved = time.monotonic()
+            wait = self.throttle.wait_for(host)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            # Woken late (a busy event loop, a busy machine), the request would go
+            # out next to the slots after its own, which other workers hold: it
+            # takes a new slot instead of bunching up with theirs.
+            tolerance = self.throttle.interval_us / 2e6
+            if not tolerance or time.monotonic() - reserved - wait <= tolerance:
+                break
+            self.stats.inc_value("throttle/late_slots")
+        return await super().download_request(request)
+
+
+# --- archiving once ----------------------------------------------------------------
+
+# Claim fields for this worker (ARGV[1]) as rows of the file ARGV[2]; returns the
+# 0-based positions of the fields it holds. A claim's value names its file, so the
+# claims of a worker that died before publishing it can be told and released.
+_CLAIM = """
+local mine = ARGV[1] .. ' '
+local held = {}
+for i = 3, #ARGV do
+  local owner = redis.call('HGET', KEYS[1], ARGV[i])
+  if not owner or string.sub(owner, 1, #mine) == mine then
+    redis.call('HSET', KEYS[1], ARGV[i], mine .. ARGV[2])
+    held[#held + 1] = i - 3
+  end
+end
+return held
+"""
+
+CLAIM_KEYS: dict[str, Callable[[dict], str]] = {
+    "articles": lambda row: row["article_id"],
+    "rejects": lambda row: f"{row['url']} {row['reason']}",
+}
+
+
+class Claims:
+    def __init__(self, server, keys: RunKeys, worker: str):
+        self.server = server
+        self.keys = keys
+        self.worker = worker
+        self._claim = server.register_script(_CLAIM)
+
+    def keep(self, dataset: str, relpath: str, rows: list[dict]) -> list[dict]:
+        """The rows this worker may publish as `relpath`: those no other worker
+        claimed first."""
+        if not rows:
+            return rows
+        key = CLAIM_KEYS[dataset]
+        held = self._claim(keys=[self.keys.claims(dataset)],
+                           args=[self.worker, relpath, *(key(row) for row in rows)])
+        return [rows[i] for i in held]
+
+
+def release_unpublished_claims(server, keys: RunKeys, worker: str, archive) -> int:
+    """Release the claims a lost worker holds on rows of files it never published,
+    so the worker that fetches those pages again may archive them. Claims on
+    published files stay: those rows are archived already. Returns how many
+    were released."""
+    mine = f"{worker} "
+    released = 0
+    for dataset in CLAIM_KEYS:
+        key = keys.claims(dataset)
+        published: dict[str, bool] = {}
+        orphans = []
+        for field, value in server.hscan_iter(key, count=1000):
+            value = value.decode()
+            if not value.startswith(mine):
+                continue
+            relpath = value[len(mine):]
+            if relpath not in published:
+                published[relpath] = archive.exists(relpath)
+            if not published[relpath]:
+                orphans.append(field)
+        if orphans:
+            released += server.hdel(key, *orphans)
+    return released
+
+
+class ClaimingDatasetWriter(ParquetDatasetWriter):
+    def __init__(self, *args: Any, claims: Claims, on_dropped: Callable[[str, dict], None],
+                 **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.claims = claims
+        self.on_dropped = on_dropped
+
+    def rows_to_publish(self, relpath: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        kept = self.claims.keep(self.dataset, relpath, rows)
+        kept_ids = {id(row) for row in kept}
+        for row in rows:
+            if id(row) not in kept_ids:
+                self.on_dropped(self.dataset, row)
+        return kept
+
+
+class DistributedWriter(ParquetArchiveWriter):
+    """The archive writer of a worker: files named `<run_id>-<worker>-<n>`, rows
+    claimed before they are published, and leases released after."""
+
+    def __init__(self, *args: Any, claims: Claims, worker: "WorkerExtension", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.claims = claims
+        self.worker = worker
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "DistributedWriter":
+        settings = crawler.settings
+        worker = WorkerExtension.of(crawler)
+        if worker is None:
+            raise NotConfigured("DistributedWriter runs only in a distributed worker")
+        writer = cls(settings.get("ARCHIVE_URI"), crawler.spider.source.key,
+                     settings["NEWS_RUN_ID"], crawler.stats,
+                     settings.getint("ARCHIVE_MAX_BUFFERED_ROWS"),
+                     settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR,
+                     claims=Claims(worker.server, worker.keys, worker.worker_id), worker=worker)
+        crawler.signals.connect(writer.item_dropped, signal=signals.item_dropped)
+        writer._crawler = crawler   # the raw WARC files are published before the rows
+        worker.writer = writer
+        return writer
+
+    def dataset_writer(self, *args: Any, **kwargs: Any) -> ClaimingDatasetWriter:
+        # Buffers fill up together; checkpoint() flushes both, then releases leases.
+        kwargs["max_buffered_rows"] = sys.maxsize
+        return ClaimingDatasetWriter(*args, claims=self.claims, on_dropped=self._claimed_elsewhere,
+                                     **kwargs)
+
+    def _claimed_elsewhere(self, dataset: str, row: dict) -> None:
+        self.stats.inc_value(f"archive/{dataset}_claimed_by_another_worker")
+        if dataset == "articles" and row.get("version", 1) > 1:
+            self.stats.inc_value("archive/versions_written", -1)
+
+    def process_item(self, record: dict[str, Any]) -> dict[str, Any]:
+        record = super().process_item(record)
+        self._maybe_checkpoint()
+        return record
+
+    def item_dropped(self, *args: Any, **kwargs: Any) -> None:
+        super().item_dropped(*args, **kwargs)
+        self._maybe_checkpoint()
+
+    def _maybe_checkpoint(self) -> None:
+        if self.articles.buffered_rows + self.rejects.buffered_rows >= self.max_buffered_rows:
+            self.checkpoint(busy=self.worker.busy_requests())
+
+    def checkpoint(self, busy: set[Request] | None) -> None:
+        """Publish what is buffered, then release the leases of the requests that
+        had settled before: their outcome is in the archive now."""
+        queue = self.worker.leases()
+        settled = queue.settled(busy) if queue is not None else []
+        for writer in (self.articles, self.rejects):
+            writer.flush()
+        if queue is not None:
+            queue.release(settled)
+        for writer in (self.articles, self.rejects):
+            self.stats.set_value(f"archive/{writer.dataset}_written", writer.rows_written)
+            self.stats.set_value(f"archive/{writer.dataset}_files", len(writer.files_written))
+        self.worker.report_progress()
+
+    def close_spider(self) -> None:
+        super().close_spider()
+        queue = self.worker.leases()
+        if queue is not None:
+            queue.release(queue.settled(set()))
+
+
+# --- the worker --------------------------------------------------------------------
+
+class DistributedNewsSpider(NewsSpider):
+    """The news spider of a worker: its entry points are in the run's queue,
+    seeded once by the coordinator."""
+
+    async def start(self):
+        return
+        yield
+
+
+class WorkerExtension:
+    """Keeps a worker in the run while the crawl is not complete (an empty queue
+    may fill again from another worker's sitemap), and publishes its buffered
+    rows whenever it is idle, so its leases are released."""
+
+    def __init__(self, crawler, server, keys: RunKeys, worker_id: str):
+        self.crawler = crawler
+        self.server = server
+        self.keys = keys
+        self.worker_id = worker_id
+        self.scheduler: RunScheduler | None = None
+        self.writer: DistributedWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler) -> "WorkerExtension":
+        settings = crawler.settings
+        if not settings.get("NEWS_DISTRIBUTED_RUN_ID"):
+            raise NotConfigured("not a distributed worker")
+        ext = cls(crawler, connection.from_settings(settings),
+                  RunKeys(settings["NEWS_SOURCE"], settings["NEWS_DISTRIBUTED_RUN_ID"]),
+                  settings["NEWS_WORKER_ID"])
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        ext.progress_interval = min(5.0, settings.getint("NEWS_WORKER_TIMEOUT",
+                                                         DEFAULT_WORKER_TIMEOUT) / 3)
+        return ext
+
+    def spider_opened(self) -> None:
+        from twisted.internet import task
+        self._progress = task.LoopingCall(self.report_progress)
+        self._progress.start(self.progress_interval, now=False)
+
+    def spider_closed(self) -> None:
+        if getattr(self, "_progress", None) and self._progress.running:
+            self._progress.stop()
+
+    def report_progress(self) -> None:
+        """This worker's counts so far: what the manifest keeps of it if it dies."""
+        self.server.hset(self.keys.progress, self.worker_id,
+                         json.dumps(_jsonable(self.crawler.stats.get_stats()), default=str))
+
+    @staticmethod
+    def of(crawler) -> "WorkerExtension | None":
+        for ext in getattr(crawler.extensions, "middlewares", ()):
+            if isinstance(ext, WorkerExtension):
+                return ext
+        return None
+
+    def leases(self) -> LeasingQueue | None:
+        # (`is not None`: scrapy-redis' scheduler and queue have __len__, empty is falsy)
+        return self.scheduler.queue if self.scheduler is not None else None
+
+    def busy_requests(self) -> set[Request] | None:
+        """Requests this worker is downloading or processing; None if Scrapy's
+        internals moved (then leases are released only when the worker is idle)."""
+        engine = self.crawler.engine
+        try:
+            return set(engine.downloader.active) | set(engine.scraper.slot.active)
+        except AttributeError:
+            return None
+
+    def spider_idle(self) -> None:
+        if self.writer is not None:
+            self.writer.checkpoint(busy=set())
+        if self.server.exists(self.keys.done):
+            return
+        if not self.server.exists(self.keys.coordinator):
+            logger.warning("the coordinator of run %s is gone (no heartbeat); this worker stops",
+                           self.keys.run_id)
+            return
+        raise DontCloseSpider
+
+
+def worker_settings(settings, keys: RunKeys, worker_id: str, redis_url: str) -> dict[str, Any]:
+    pipelines = dict(settings.getdict("ITEM_PIPELINES"))
+    pipelines[DISTRIBUTED_WRITER] = pipelines.pop(WRITER, 400)
+    return {
+        "REDIS_URL": redis_url,
+        "SCHEDULER": "crawler.distributed.RunScheduler",
+        "NEWS_DISTRIBUTED_RUN_ID": keys.run_id,
+        "NEWS_WORKER_ID": worker_id,
+        # Names every file the worker writes (Parquet, WARC): unique per worker.
+        "NEWS_RUN_ID": f"{keys.run_id}-{worker_id}",
+        "ITEM_PIPELINES": pipelines,
+        "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.distributed.WorkerExtension": 0},
+        "DOWNLOAD_HANDLERS": {"http": "crawler.distributed.ClusterThrottledHTTPHandler",
+                              "https": "crawler.distributed.ClusterThrottledHTTPHandler"},
+    }
+
+
+def _jsonable(stats: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in stats.items()
+            if isinstance(v, (int, float, str, datetime))}
+
+
+class Heartbeat:
+    """The worker's `alive` key, refreshed from a thread (a page that keeps the
+    reactor busy for a while does not make the worker look dead)."""
+
+    def __init__(self, server, key: str, timeout: int):
+        self.server, self.key, self.timeout = server, key, timeout
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="worker-heartbeat", daemon=True)
+
+    def start(self) -> "Heartbeat":
+        self.server.set(self.key, "1", ex=self.timeout)
+        self._thread.start()
+        return self
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.timeout / 3):
+            try:
+                self.server.set(self.key, "1", ex=self.timeout)
+            except Exception:  # a missed beat is retried; the timeout allows two
+                pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.server.delete(self.key)
+
+
+def find_run(server, source: str, wait: float) -> str | None:
+    deadline = time.monotonic() + wait
+    while True:
+        run_id = server.get(RunKeys.current(source))
+        if run_id:
+            return run_id.decode()
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(1)
+
+
+def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str | None = None,
+         wait: float = 120, extract_workers: int | None = None) -> int:
+    """Join the source's run (or `run_id`), crawl until it is complete, report."""
+    from scrapy.crawler import Crawler, CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.run import EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_OK
+
+    try:
+        server = redis_client(redis_url)
+        server.ping()
+        run_id = run_id or find_run(server, source, wait)
+    except Exception as exc:  # redis.exceptions.ConnectionError and friends
+        print(f"error: REDIS_URL {redacted(redis_url)}: {exc}", file=sys.stderr)
+        return EXIT_ARCHIVE
+    if run_id is None:
+        print(f"error: no run of {source!r} to join at {redacted(redis_url)} (waited {wait:.0f} s); "
+              f"start one with `make crawl SOURCE={source} REDIS_URL=...`", file=sys.stderr)
+        return EXIT_NOTHING_FETCHED
+    keys = RunKeys(source, run_id)
+    raw = server.get(keys.config)
+    if raw is None or server.exists(keys.done) or not server.exists(keys.coordinator):
+        print(f"worker: run {run_id} of {source!r} is over; nothing to do", file=sys.stderr)
+        return EXIT_OK
+    config = json.loads(raw)
+    worker_id = worker_id or secrets.token_hex(3)
+
+    settings = get_project_settings()
+    if extract_workers is not None:
+        settings.set("EXTRACT_WORKERS", extract_workers, priority="cmdline")
+    settings.setdict(config["overrides"], priority="cmdline")
+    timeout = settings.getint("NEWS_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT)
+    settings.setdict({"NEWS_SOURCE": source, "NEWS_START_URLS": config["start_urls"],
+                      "ARCHIVE_URI": config["archive_uri"],
+                      **worker_settings(settings, keys, worker_id, redis_url)}, priority="cmdline")
+
+    heartbeat = Heartbeat(server, keys.alive(worker_id), timeout).start()
+    server.hset(keys.workers, worker_id, json.dumps(
+        {"host": socket.gethostname(), "pid": os.getpid(),
+         "started_at": datetime.now(timezone.utc).isoformat()}))
+    try:
+        process = CrawlerProcess(settings)
+        crawler = Crawler(DistributedNewsSpider, settings, init_reactor=True)
+        process.crawl(crawler)
+        process.start()
+        spider = crawler.spider
+        result = {"stats": _jsonable(crawler.stats.get_stats()),
+                  "entry_points": spider.entry_points_report if spider else [],
+                  "state": spider.state.changes() if spider and spider.state else {}}
+        server.hset(keys.results, worker_id, json.dumps(result, default=str))
+    finally:
+        heartbeat.stop()
+    stats = result["stats"]
+    print(f"worker {worker_id} of run {run_id}: pages fetched={stats.get('downloader/response_count', 0)} "
+          f"articles written={stats.get('archive/articles_written', 0)}", file=sys.stderr)
+    return EXIT_OK
+
+
+# --- the coordinator ---------------------------------------------------------------
+
+@dataclass
+class LocalWorker:
+    worker_id: str
+    process: subprocess.Popen
+
+
+def merge_entry_points(reports: list[list[dict]]) -> list[dict]:
+    """One entry per URL: what the worker that discovered it and the one that
+    fetched it each know."""
+    merged: dict[str, dict] = {}
+    for report in reports:
+        for entry in report:
+            into = merged.setdefault(entry["url"], dict(entry))
+            for key, value in entry.items():
+                if value not in (None, False, 0) and into.get(key) in (None, False, 0):
+                    into[key] = value
+    return list(merged.values())
+
+
+def merge_stats(parts: list[dict]) -> dict:
+    """Counts summed over the coordinator and the workers; the run started with
+    the first and finished with the last."""
+    total: dict[str, Any] = {}
+    for stats in parts:
+        for key, value in stats.items():
+            if key in ("start_time", "finish_time"):
+                when = datetime.fromisoformat(value) if isinstance(value, str) else value
+                pick = min if key == "start_time" else max
+                total[key] = pick(total[key], when) if key in total else when
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                if key.endswith("max") or key == "elapsed_time_seconds":
+                    total[key] = max(total.get(key, 0), value)
+                else:
+                    total[key] = total.get(key, 0) + value
+            else:
+                total.setdefault(key, value)
+    return total
+
+
+class Coordinator:
+    def __init__(self, server, keys: RunKeys, redis_url: str, settings, archive):
+        self.server = server
+        self.archive = archive
+        self.keys = keys
+        self.redis_url = redis_url
+        self.worker_timeout = settings.getint("NEWS_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT)
+        self.key_ttl = settings.getint("NEWS_REDIS_KEY_TTL", DEFAULT_KEY_TTL)
+        self.no_worker_timeout = settings.getint("NEWS_NO_WORKER_TIMEOUT", DEFAULT_NO_WORKER_TIMEOUT)
+        self.local: list[LocalWorker] = []
+        self.lost: dict[str, int] = {}      # worker -> requests it held, requeued
+        self._last_touch = 0.0
+
+    def beat(self) -> None:
+        self.server.set(self.keys.coordinator, "1", ex=self.worker_timeout)
+
+    def publish_run(self, config: dict) -> None:
+        self.beat()
+        self.server.set(self.keys.config, json.dumps(config), ex=self.key_ttl)
+        self.server.set(RunKeys.current(self.keys.source), self.keys.run_id, ex=self.key_ttl)
+
+    def seed(self, spider: NewsSpider) -> int:
+        """The entry points, once, into the run's queue (and its duplicate filter)."""
+        queue = LeasingQueue(self.server, spider, self.keys.requests, inflight_key="")
+        dupefilter = RunDupeFilter(self.server, self.keys.dupefilter)
+        seeded = 0
+        for url in spider.source.entry_points:
+            request = spider._entry_point_request(url, discovered_from=None)
+            if not dupefilter.request_seen(request):
+                queue.push(request)
+                seeded += 1
+        self.touch(force=True)
+        return seeded
+
+    def start_local(self, source: str, count: int, extract_workers: int | None = None) -> None:
+        env = {**os.environ, "REDIS_URL": self.redis_url}
+        share = ["--extract-workers", str(extract_workers)] if extract_workers is not None else []
+        for _ in range(count):
+            worker_id = secrets.token_hex(3)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "crawler.distributed", "worker", source,
+                 "--run", self.keys.run_id, "--worker-id", worker_id, *share], env=env)
+            self.local.append(LocalWorker(worker_id, process))
+
+    def touch(self, force: bool = False) -> None:
+        """Keep the run's keys from expiring while it runs."""
+        if not force and time.monotonic() - self._last_touch < 30:
+            return
+        self._last_touch = time.monotonic()
+        self.server.expire(RunKeys.current(self.keys.source), self.key_ttl)
+        for key in self.server.scan_iter(match=f"{self.keys.prefix}:*", count=1000):
+            self.server.expire(key, self.key_ttl)
+
+    def registered(self) -> dict[str, dict]:
+        return {k.decode(): json.loads(v) for k, v in self.server.hgetall(self.keys.workers).items()}
+
+    def finished(self) -> set[str]:
+        return {k.decode() for k in self.server.hkeys(self.keys.results)}
+
+    def _lose(self, worker: str, why: str) -> None:
+        # Claims first: once its requests are back in the queue, another worker
+        # may fetch them and must be free to archive what this one never published.
+        try:
+            released = release_unpublished_claims(self.server, self.keys, worker, self.archive)
+            claims = f"{released} rows it claimed but never published are free again"
+        except Exception as exc:  # the archive cannot be read: the next run fetches them
+            claims = (f"its unpublished claims stay (ARCHIVE_URI {self.archive.uri}: {exc}); "
+                      f"the next run fetches what it did not publish")
+        held = requeue(self.server, self.keys, worker)
+        self.lost[worker] = held
+        print(f"warning: worker {worker} of run {self.keys.run_id} {why}; "
+              f"{held} requests it held are back in the queue; {claims}", file=sys.stderr)
+
+    def watch(self) -> bool:
+        """Until every worker has finished or is lost; False if the run was given up."""
+        last_work = time.monotonic()
+        done = False
+        while True:
+            self.beat()
+            self.touch()
+            finished = self.finished()
+            registered = self.registered()
+            for local in self.local:
+                if (local.process.poll() is not None and local.worker_id not in finished
+                        and local.worker_id not in self.lost):
+                    self._lose(local.worker_id, f"exited with status {local.process.returncode}")
+            for worker in registered:
+                if (worker not in finished and worker not in self.lost
+                        and not self.server.exists(self.keys.alive(worker))):
+                    self._lose(worker, f"sent no heartbeat for {self.worker_timeout} s")
+            active = [w for w in registered if w not in finished and w not in self.lost]
+            starting = [l for l in self.local if l.worker_id not in registered and l.process.poll() is None]
+            if active or starting:
+                last_work = time.monotonic()
+            if not done and crawl_complete(self.server, self.keys):
+                self.server.set(self.keys.done, "1", ex=self.key_ttl)
+                done = True
+            if done and not active and not starting:
+                return True
+            # All local workers gone: remote ones have a worker timeout to show up.
+            patience = (self.worker_timeout if self.local and not active and not starting
+                        else self.no_worker_timeout)
+            if not done and time.monotonic() - last_work > patience:
+                print(f"error: run {self.keys.run_id}: no worker for {patience} s; "
+                      f"giving up (the next run starts again from the archive)", file=sys.stderr)
+                return False
+            time.sleep(POLL_INTERVAL)
+
+    def results(self) -> dict[str, dict]:
+        """Each worker's final report; for a lost worker, its last progress."""
+        results = {k.decode(): json.loads(v) for k, v in self.server.hgetall(self.keys.results).items()}
+        for worker, stats in self.server.hgetall(self.keys.progress).items():
+            results.setdefault(worker.decode(), {"stats": json.loads(stats), "entry_points": [],
+                                                 "state": {}})
+        return results
+
+    def cleanup(self) -> None:
+        for local in self.local:
+            try:
+                local.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                local.process.kill()
+        keys = list(self.server.scan_iter(match=f"{self.keys.prefix}:*", count=1000))
+        if keys:
+            self.server.delete(*keys)
+        current = RunKeys.current(self.keys.source)
+        if self.server.get(current) == self.keys.run_id.encode():
+            self.server.delete(current)
+
+
+def coordinate(source_key: str, start_urls: list[str], archive, overrides: dict[str, str],
+               redis_url: str, workers: int) -> int:
+    """One distributed run of a source: what `make crawl SOURCE=... REDIS_URL=...` does."""
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.run import (EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_PARTIAL,
+                             RunSummary, take_run_lock)
+    from crawler.sources import load_source
+    from pipelines.ledger import CrawlState, Ledger
+    from pipelines.storage import ArchiveError
+    from pipelines.writer import new_run_id
+
+    settings = get_project_settings()
+    settings.setdict(overrides, priority="cmdline")
+    try:
+        server = redis_client(redis_url)
+        server.ping()
+    except Exception as exc:
+        print(f"error: REDIS_URL {redacted(redis_url)}: {exc}", file=sys.stderr)
+        return EXIT_ARCHIVE
+    run_id = new_run_id()
+    lock, lock_status = take_run_lock(archive, source_key, run_id, settings.get("SPOOL_DIR"))
+    if lock is None:
+        return lock_status
+    keys = RunKeys(source_key, run_id)
+    coordinator = Coordinator(server, keys, redis_url, settings, archive)
+    started_at = datetime.now(timezone.utc)
+    try:
+        source = load_source(source_key)
+        if start_urls:
+            source = source.with_entry_points(start_urls)
+        state = CrawlState(archive, source_key)
+        seeder = DistributedNewsSpider(source, Ledger(), state)
+        coordinator.publish_run({"archive_uri": archive.uri, "start_urls": start_urls,
+                                 "overrides": overrides})
+        coordinator.seed(seeder)
+        # Local workers share this machine's cores: each extracts in its share of
+        # them, unless EXTRACT_WORKERS says otherwise.
+        share = (None if settings.get("EXTRACT_WORKERS") is not None or not workers
+                 else max(1, (os.cpu_count() or 1) // workers))
+        coordinator.start_local(source_key, workers, share)
+        print(f"run {run_id} source={source_key}: {len(source.entry_points)} entry points queued at "
+              f"{redacted(redis_url)}; {workers} local workers; more join with "
+              f"`make worker SOURCE={source_key} REDIS_URL=...`", file=sys.stderr)
+        completed = coordinator.watch()
+        results = coordinator.results()
+        own = {"start_time": started_at, "finish_time": datetime.now(timezone.utc),
+               "discovery/entry_points": len(source.entry_points),
+               "finish_reason": "finished" if completed and not coordinator.lost else "workers_lost"}
+        stats = merge_stats([own] + [r["stats"] for r in results.values()])
+        summary = RunSummary(source_key, run_id, stats, merge_entry_points(
+            [seeder.entry_points_report] + [r["entry_points"] for r in results.values()]))
+        print(summary.report(), file=sys.stderr)
+        status = summary.exit_status()
+        if status == EXIT_NOTHING_FETCHED:
+            print(f"error: {summary.nothing_fetched_reason()}", file=sys.stderr)
+        if not completed or coordinator.lost:
+            # What finished is archived, but a lost worker's counts stop at its last
+            # progress report (so "nothing fetched" cannot be concluded either), and
+            # state is not saved: the next run re-reads every listing.
+            status = EXIT_PARTIAL
+        registered = coordinator.registered()
+        worker_report = [
+            {"worker_id": w, **info,
+             "status": "lost" if w in coordinator.lost else "finished" if w in results else "unknown",
+             "requeued": coordinator.lost.get(w, 0),
+             "pages_fetched": results.get(w, {}).get("stats", {}).get("downloader/response_count", 0),
+             "articles_written": results.get(w, {}).get("stats", {}).get("archive/articles_written", 0)}
+            for w, info in sorted(registered.items())]
+        if status == EXIT_OK:
+            for result in results.values():
+                state.merge_changes(result["state"])
+            state.save()
+        recovered = lock.recovered_from
+        manifest = summary.manifest(
+            archive.uri, status, lock_recovered_from=recovered.run_id if recovered else None,
+            distributed={"redis_url": redacted(redis_url), "workers": worker_report,
+                         "articles_claimed_by_another_worker":
+                             int(stats.get("archive/articles_claimed_by_another_worker", 0))})
+        archive.publish(f"_runs/{source_key}/{run_id}.json",
+                        json.dumps(manifest, indent=1, default=str).encode())
+        return status
+    except ArchiveError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ARCHIVE
+    finally:
+        try:
+            coordinator.cleanup()
+        finally:
+            lock.release()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m crawler.distributed")
+    sub = parser.add_subparsers(dest="command", required=True)
+    worker = sub.add_parser("worker", help="join the run of SOURCE in Redis (REDIS_URL)")
+    worker.add_argument("source")
+    worker.add_argument("--run", help="run id (default: the source's run in progress)")
+    worker.add_argument("--worker-id", help=argparse.SUPPRESS)
+    worker.add_argument("--wait", type=float, default=120,
+                        help="seconds to wait for a run to join (default 120)")
+    worker.add_argument("--extract-workers", type=int,
+                        help="processes extracting pages (default: one per core)")
+    args = parser.parse_args(argv)
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        print("error: REDIS_URL is required, e.g. REDIS_URL=redis://10.0.0.5:6379/0", file=sys.stderr)
+        return 2
+    return work(args.source, redis_url, args.run, args.worker_id, args.wait, args.extract_workers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""Distributed mode (REDIS_URL): several workers share one crawl through a real
+redis-server on 127.0.0.1, over a generated site of many articles.
+
+Every article is archived exactly once, also when a worker is killed mid-run
+(and after a re-run); requests to the site stay within the configured rate
+with three workers; one manifest covers the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+from scrapy import Request, Spider
+
+from crawler.distributed import (
+    Claims,
+    ClusterThrottle,
+    LeasingQueue,
+    RunKeys,
+    crawl_complete,
+    release_unpublished_claims,
+    requeue,
+)
+from crawler.run import EXIT_OK, EXIT_PARTIAL
+from pipelines.storage import open_archive
+from tests.archive_readers import list_files, read_dataset, read_json
+from tests.conftest import FAST_CRAWL, REPO, clean_env
+from tests.fixture_site import FixtureSite
+from tests.sitemap_site import article_path, make_news_site
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed (Debian package redis-server; .ci/run installs it)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path_factory.mktemp("redis"))], stdout=subprocess.DEVNULL)
+    client = redis.Redis(port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert server.poll() is None and time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture
+def rdb(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    return client
+
+
+def crawl_command(workers: int, *settings: str) -> list[str]:
+    return [sys.executable, "-m", "crawler.run", "abc", "--workers", str(workers), *FAST_CRAWL,
+            *settings]
+
+
+def distributed_env(env: dict, redis_url: str, archive_uri: str, site: FixtureSite) -> dict:
+    return {**env, "REDIS_URL": redis_url, "ARCHIVE_URI": archive_uri,
+            "START_URLS": site.url("/sitemap.xml")}
+
+
+def run_distributed(env: dict, workers: int = 3, *settings: str, timeout: float = 180):
+    return subprocess.run(crawl_command(workers, *settings), cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def archived(archive_uri: str, env: dict) -> list[dict]:
+    return read_dataset(archive_uri, "articles", env).select(
+        ["article_id", "url", "content_sha256", "title"]).to_pylist()
+
+
+def manifests(archive_uri: str, env: dict) -> list[dict]:
+    return [read_json(archive_uri, path, env) for path in list_files(archive_uri, "_runs/abc", env)]
+
+
+def article_urls(site: FixtureSite, count: int) -> set[str]:
+    return {site.url(article_path(n)) for n in range(count)}
+
+
+# --- whole runs -----------------------------------------------------------------------
+
+def test_three_workers_archive_every_article_once_as_one_machine_would(tmp_path, archive, redis_url, rdb):
+    archive_uri, env = archive
+    count = 300
+    with FixtureSite(make_news_site(tmp_path / "site", count)) as site:
+        result = run_distributed(distributed_env(env, redis_url, archive_uri, site))
+        assert result.returncode == EXIT_OK, result.stderr[-3000:]
+        fetched = Counter(site.fetched(200))
+        assert all(fetched[article_path(n)] == 1 for n in range(count))
+
+        rows = archived(archive_uri, env)
+        assert len(rows) == count
+        assert {r["url"] for r in rows} == article_urls(site, count)
+        assert len({r["article_id"] for r in rows}) == count
+
+        [manifest] = manifests(archive_uri, env)
+        assert (manifest["articles_written"], manifest["exit_status"]) == (count, EXIT_OK)
+        assert manifest["article_candidates"] == count
+        workers = manifest["distributed"]["workers"]
+        assert [w["status"] for w in workers] == ["finished"] * 3
+        assert sum(w["articles_written"] for w in workers) == count
+        # Each worker writes its own files, named by the run and the worker.
+        files = list_files(archive_uri, "articles", env)
+        writers = {Path(f).name.rsplit("-", 1)[0] for f in files}
+        assert writers <= {f"{manifest['run_id']}-{w['worker_id']}" for w in workers}
+        assert len(writers) >= 2, "the work was not shared"
+        # The run leaves no key behind (the duplicate filter included), nor its lock.
+        assert rdb.keys("news:abc:*") == []
+        assert list_files(archive_uri, "_locks", env) == []
+
+        if archive_uri.startswith("s3://"):
+            return
+        # The same archive as one machine's crawl of the same site.
+        single_uri = str(tmp_path / "single")
+        single = subprocess.run([sys.executable, "-m", "crawler.run", "abc", *FAST_CRAWL], cwd=REPO,
+                                env={**env, "ARCHIVE_URI": single_uri, "START_URLS": site.url("/sitemap.xml")},
+                                capture_output=True, text=True, timeout=180)
+        assert single.returncode == EXIT_OK, single.stderr[-2000:]
+    key = lambda r: (r["article_id"], r["url"], r["content_sha256"], r["title"])  # noqa: E731
+    assert sorted(map(key, rows)) == sorted(map(key, archived(single_uri, env)))
+
+
+def test_a_worker_killed_mid_run_loses_nothing_and_archives_nothing_twice(tmp_path, redis_url, rdb):
+    archive_uri, env = str(tmp_path / "archive"), clean_env()
+    count = 150
+    # Small files: workers publish (and claim) mid-run, so the killed one has
+    # published some articles and still holds the leases of others.
+    settings = ["-s", "ARCHIVE_MAX_BUFFERED_ROWS=10"]
+    with FixtureSite(make_news_site(tmp_path / "site", count), delay=0.02) as site:
+        env = distributed_env(env, redis_url, archive_uri, site)
+        coordinator = subprocess.Popen(crawl_command(3, *settings), cwd=REPO, env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       start_new_session=True)
+        try:
+            victim = kill_a_busy_worker(rdb, site, after_articles=40)
+            _, stderr = coordinator.communicate(timeout=180)
+        finally:
+            if coordinator.poll() is None:   # the coordinator and its workers
+                os.killpg(coordinator.pid, signal.SIGKILL)
+        assert coordinator.returncode == EXIT_PARTIAL, stderr[-3000:]
+        assert f"warning: worker {victim} of run " in stderr
+
+        rows = archived(archive_uri, env)
+        assert Counter(r["url"] for r in rows) == Counter(article_urls(site, count))
+        assert len({r["article_id"] for r in rows}) == count
+        [manifest] = manifests(archive_uri, env)
+        [lost] = [w for w in manifest["distributed"]["workers"] if w["status"] == "lost"]
+        assert lost["worker_id"] == victim and lost["requeued"] > 0
+        assert rdb.keys("news:abc:*") == []
+
+        # The next run: nothing new, nothing written twice.
+        site.responses.clear()
+        again = run_distributed(env, 2)
+        assert again.returncode == EXIT_OK, again.stderr[-3000:]
+        assert not [p for p in site.fetched(200) if p.startswith("/world-news/")]
+        # That clean run saved the state the workers learned: the sitemap answers 304.
+        site.responses.clear()
+        third = run_distributed(env, 2)
+        assert third.returncode == EXIT_OK, third.stderr[-3000:]
+        assert site.fetched(304) == ["/sitemap.xml"]
+    assert len(archived(archive_uri, env)) == count
+    second = manifests(archive_uri, env)[1]
+    assert (second["articles_written"], second["skipped_known"]) == (0, count)
+
+
+def kill_a_busy_worker(rdb, site: FixtureSite, after_articles: int) -> str:
+    """SIGKILL a worker holding leased requests once the site served `after_articles`
+    (frozen first, so it cannot release them between the look and the kill)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        served = [p for p in site.fetched(200) if p.startswith("/world-news/")]
+        run_id = rdb.get(RunKeys.current("abc"))
+        if run_id and len(served) >= after_articles:
+            keys = RunKeys("abc", run_id.decode())
+            for worker, info in rdb.hgetall(keys.workers).items():
+                pid = int(json.loads(info)["pid"])
+                os.kill(pid, signal.SIGSTOP)
+                if rdb.hlen(keys.inflight(worker.decode())):
+                    os.kill(pid, signal.SIGKILL)
+                    return worker.decode()
+                os.kill(pid, signal.SIGCONT)
+        time.sleep(0.02)
+    raise AssertionError("no worker was busy")
+
+
+def test_three_workers_keep_the_configured_rate_to_the_site(tmp_path, redis_url, rdb):
+    archive_uri, env = str(tmp_path / "archive"), clean_env()
+    delay = 0.1   # the source's politeness: at most 10 requests a second
+    count = 60
+    with FixtureSite(make_news_site(tmp_path / "site", count)) as site:
+        # Two requests at a time per worker, so no worker takes the whole queue.
+        result = run_distributed(distributed_env(env, redis_url, archive_uri, site), 3,
+                                 "-s", f"DOWNLOAD_DELAY={delay}", "-s", "CONCURRENT_REQUESTS=2")
+        assert result.returncode == EXIT_OK, result.stderr[-3000:]
+        times = sorted(site.request_times)
+    [manifest] = manifests(archive_uri, env)
+    working = [w for w in manifest["distributed"]["workers"] if w["pages_fetched"]]
+    assert len(working) >= 2, "the rate was not shared by several workers"
+    assert len(times) == count + 1 + len(working)   # + the sitemap, each worker's robots.txt
+    # Requests are sent at slots `delay` apart; one sent late (a busy event loop,
+    # two cores shared by three workers) can share a second with the next slots.
+    # Without the shared slot: 27 in one second, 22 a second on average.
+    busiest = max(sum(1 for t in times if start <= t < start + 1) for start in times)
+    assert busiest <= 1 / delay + 2, f"{busiest} requests in one second"
+    assert (len(times) - 1) / (times[-1] - times[0]) <= 1 / delay * 1.02
+
+
+# --- the pieces, on plain values ------------------------------------------------------
+
+class _Spider(Spider):
+    name = "unit"
+
+    def parse(self, response):
+        pass
+
+
+def test_leased_requests_of_a_lost_worker_go_back_to_the_queue(rdb):
+    keys = RunKeys("unit", "run1")
+    spider = _Spider()
+    queue = LeasingQueue(rdb, spider, keys.requests, keys.inflight("w1"))
+    for n in range(3):
+        queue.push(Request(f"http://example.org/{n}"))
+    rdb.hset(keys.workers, "w1", "{}")
+    first, second = queue.pop(), queue.pop()
+    assert {first.url, second.url} <= {f"http://example.org/{n}" for n in range(3)}
+    assert (len(queue), rdb.hlen(keys.inflight("w1"))) == (1, 2)
+    queue.pop()
+    assert not crawl_complete(rdb, keys)          # queue empty, but w1 holds three
+    queue.release(queue.settled(busy={second}))  # two published, one still in work
+    assert rdb.hlen(keys.inflight("w1")) == 1
+    assert requeue(rdb, keys, "w1") == 1
+    assert queue.pop().url == second.url
+    queue.release(queue.settled(busy=set()))
+    assert crawl_complete(rdb, keys)
+
+
+def test_an_article_is_claimed_by_one_worker_only(rdb):
+    keys = RunKeys("unit", "run1")
+    rows = [{"article_id": "a"}, {"article_id": "b"}]
+    assert Claims(rdb, keys, "w1").keep("articles", "f1", rows) == rows
+    assert Claims(rdb, keys, "w2").keep("articles", "f2", rows + [{"article_id": "c"}]) == [{"article_id": "c"}]
+    assert Claims(rdb, keys, "w1").keep("articles", "f3", rows) == rows   # a retried flush keeps its rows
+
+
+def test_a_lost_worker_keeps_only_its_claims_on_published_files(rdb, tmp_path):
+    keys = RunKeys("unit", "run2")
+    archive = open_archive(str(tmp_path / "archive"))
+    lost, other = Claims(rdb, keys, "w1"), Claims(rdb, keys, "w2")
+    lost.keep("articles", "articles/published.parquet", [{"article_id": "a"}, {"article_id": "b"}])
+    lost.keep("articles", "articles/never.parquet", [{"article_id": "c"}])
+    lost.keep("rejects", "rejects/never.parquet", [{"url": "u", "reason": "too_short"}])
+    other.keep("articles", "articles/other.parquet", [{"article_id": "d"}])
+    archive.publish("articles/published.parquet", b"rows a and b")
+
+    assert release_unpublished_claims(rdb, keys, "w1", archive) == 2
+    # Another worker archives what the lost one never published, and only that.
+    rows = [{"article_id": k} for k in "abcd"]
+    assert other.keep("articles", "articles/again.parquet", rows) == [{"article_id": "c"}, {"article_id": "d"}]
+    assert other.keep("rejects", "rejects/again.parquet", [{"url": "u", "reason": "too_short"}]) != []
+
+
+def test_throttle_gives_clients_slots_one_delay_apart(rdb):
+    """15 reservations from 3 clients at once: slots 0, 1, 2, ... delays from now
+    (within the time the reservations themselves took)."""
+    delay = 1.0
+    throttles = [ClusterThrottle(redis.Redis(connection_pool=rdb.connection_pool), delay) for _ in range(3)]
+    waits: list[float] = []
+
+    def client(throttle: ClusterThrottle) -> None:
+        waits.extend(throttle.wait_for("news.example") for _ in range(5))
+
+    threads = [threading.Thread(target=client, args=(t,)) for t in throttles]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.monotonic() - started
+    assert all(abs(wait - k * delay) <= took + 0.01 for k, wait in enumerate(sorted(waits)))
+    assert len(waits) == 15 and took < delay / 2
+    assert ClusterThrottle(rdb, 0).wait_for("other.example") == 0

@@ -1,0 +1,45 @@
+"""The harness's comparisons, on plain values."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from evaluation.datasets import parse_gold_date
+from evaluation.metrics import (date_day_correct, date_day_correct_utc, title_exact,
+                                title_exact_strict)
+
+
+@pytest.mark.parametrize("pred, gold, expected", [
+    ("Taylor Swift’s ‘Best Work’", "Taylor Swift's 'Best Work'", True),
+    ("Minions – mit Farbe", "Minions - mit Farbe", True),
+    ("Alles neu…", "Alles neu...", True),
+    ("A  headline ", "A headline", True),
+    ("A headline", "Another headline", False),
+])
+def test_title_exact_ignores_typography(pred, gold, expected):
+    assert title_exact(pred, gold) is expected
+
+
+def test_title_exact_strict_keeps_the_first_rounds_comparison():
+    assert not title_exact_strict("Swift’s", "Swift's")
+
+
+@pytest.mark.parametrize("pred, gold, expected", [
+    # A date-only prediction is the stated local day.
+    (datetime(2018, 6, 19, tzinfo=timezone.utc), "2018-06-19T05:50:00+09:00", True),
+    (datetime(2018, 6, 18, tzinfo=timezone.utc), "2018-06-19T05:50:00+09:00", False),
+    # A prediction with a time: the UTC day of the gold instant.
+    (datetime(2018, 6, 18, 20, 50, tzinfo=timezone.utc), "2018-06-19T05:50:00+09:00", True),
+    (datetime(2018, 6, 19, 10, 0, tzinfo=timezone.utc), "2018-06-19T05:50:00+09:00", False),
+    ("2018-06-19", "2018-06-19T05:50:00+09:00", True),
+    (None, "2018-06-19", False),
+])
+def test_date_day_correct(pred, gold, expected):
+    assert date_day_correct(pred, parse_gold_date(gold)) is expected
+
+
+def test_date_day_correct_utc_keeps_the_first_rounds_comparison():
+    gold = parse_gold_date("2018-06-19T05:50:00+09:00")
+    assert not date_day_correct_utc(datetime(2018, 6, 19, tzinfo=timezone.utc), gold)

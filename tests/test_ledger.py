@@ -1,0 +1,36 @@
+"""What the ledger tells the spider to fetch again."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from pipelines.ids import article_id
+from pipelines.ledger import Ledger
+
+FETCHED = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
+BEFORE = datetime(2026, 10, 30, tzinfo=timezone.utc)
+AFTER = datetime(2026, 11, 2, tzinfo=timezone.utc)
+
+
+def ledger() -> Ledger:
+    result = Ledger()
+    result.remember({"article_id": "a", "content_sha256": "h", "version": 1,
+                     "url": "https://news.example/a?utm_source=rss", "canonical_url": None,
+                     "listed_modified_at": None, "fetched_at": FETCHED})
+    result.rejected_urls[article_id("https://news.example/gone")] = FETCHED
+    return result
+
+
+@pytest.mark.parametrize("url, listed, unchanged_at, expected", [
+    ("https://www.news.example/a", None, None, False),     # archived, nothing listed
+    ("http://news.example/a", BEFORE, None, False),        # changed before we fetched it
+    ("https://news.example/a", AFTER, None, True),         # changed since: a possible correction
+    ("https://news.example/a", AFTER, AFTER, False),       # refetched at that lastmod, unchanged
+    ("https://news.example/gone", None, None, False),      # rejected for good
+    ("https://news.example/gone", AFTER, None, True),      # listed as changed since the 404
+    ("https://news.example/new", None, None, True),        # never seen
+])
+def test_needs_fetch(url, listed, unchanged_at, expected):
+    assert ledger().needs_fetch(url, listed, unchanged_at) is expected
