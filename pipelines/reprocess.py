@@ -176,7 +176,8 @@ class Reprocessor:
             value = os.environ.get("EXTRACT_WORKERS", "").strip()
             self.workers = int(value) if value else default_workers()
         self.extract = ExtractPipeline(self.source.tzinfo, self.source.stop_lines,
-                                       workers=self.workers, stats=self.stats)
+                                       self.source.languages, workers=self.workers,
+                                       stats=self.stats)
         self.validate = ValidatePipeline()
         # Versions are numbered among today's extractor's rows; the rows of
         # earlier extractors stay as they are.

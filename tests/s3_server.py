@@ -100,7 +100,11 @@ class S3TestServer:
                 raise RuntimeError(f"SeaweedFS exited with {self.process.returncode}; "
                                    f"see {self.log_path}")
             try:
-                client.list_buckets()
+                # Restarted with its data: ready once stored objects read back
+                # (the volume server loads its volumes after the S3 API is up).
+                for bucket in client.list_buckets()["Buckets"]:
+                    for item in client.list_objects_v2(Bucket=bucket["Name"]).get("Contents", []):
+                        client.get_object(Bucket=bucket["Name"], Key=item["Key"])["Body"].read()
                 return
             except Exception:
                 if time.monotonic() > deadline:

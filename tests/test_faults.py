@@ -3,6 +3,8 @@ crawl finishes: each page ends archived or rejected with that reason."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from scrapy.http import Request
 
@@ -10,7 +12,7 @@ from crawler.middlewares import PrivateNetworkGuardMiddleware, retry_after_secon
 from crawler.run import EXIT_PARTIAL
 from scrapy.exceptions import IgnoreRequest
 from tests.archive_readers import read_dataset
-from tests.conftest import clean_env, run_crawl
+from tests.conftest import clean_env, run_crawl, run_reprocess
 from tests.fault_site import EXPECTED, FAULT_SETTINGS, FaultSite
 
 
@@ -23,11 +25,11 @@ def fault_crawl(tmp_path_factory):
                                   "self-index.xml"))), args=FAULT_SETTINGS, timeout=300)
     articles = read_dataset(archive, "articles", {}).to_pylist()
     rejects = read_dataset(archive, "rejects", {}).to_pylist()
-    return site, result, articles, rejects
+    return site, result, articles, rejects, archive
 
 
 def test_crawl_finishes_with_partial_failure_status(fault_crawl):
-    site, result, articles, rejects = fault_crawl
+    site, result, articles, rejects, _ = fault_crawl
     # The refused entry points make the run a partial failure, not a crash.
     assert result.returncode == EXIT_PARTIAL, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
@@ -35,7 +37,7 @@ def test_crawl_finishes_with_partial_failure_status(fault_crawl):
 
 @pytest.mark.parametrize("path, reason", sorted(EXPECTED.items()))
 def test_each_fault_ends_under_its_own_reason(fault_crawl, path, reason):
-    site, result, articles, rejects = fault_crawl
+    site, result, articles, rejects, _ = fault_crawl
     archived = {a["url"][len(site.base_url):] for a in articles}
     rejected = {}
     for r in rejects:
@@ -49,7 +51,7 @@ def test_each_fault_ends_under_its_own_reason(fault_crawl, path, reason):
 
 
 def test_charsets_are_decoded(fault_crawl):
-    _, _, articles, _ = fault_crawl
+    _, _, articles, *_ = fault_crawl
     by_title = {a["title"]: a for a in articles}
     assert "Le café reopened – its naïve owner said: “we are back”." in by_title[
         "Café reopens – owner is “back”"]["body"]
@@ -71,6 +73,21 @@ def test_hostile_entry_points_are_refused_by_reason(fault_crawl):
     # A sitemap index that lists itself is read once.
     assert site.hits["/self-index.xml"] == 1
     assert site.hits["/bomb-item.html"] == 0
+
+
+def test_reprocessing_the_raw_pages_gives_the_crawls_verdicts(fault_crawl, tmp_path):
+    """The same source rules apply offline: what the crawl archived is archived,
+    the German page is rejected for its language again."""
+    site, _, articles, rejects, archive = fault_crawl
+    raw = sorted(str(p) for p in Path(archive, "raw").rglob("*.warc.gz"))
+    again = str(tmp_path / "again")
+    result = run_reprocess("abc", *[arg for path in raw for arg in ("--warc", path)],
+                           "--domain", "*", env=clean_env(ARCHIVE_URI=again))
+    assert result.returncode == 0, result.stderr[-3000:]
+    reprocessed = read_dataset(again, "articles", {}).to_pylist()
+    assert sorted(a["url"] for a in reprocessed) == sorted(a["url"] for a in articles)
+    reasons = {r["url"]: r["reason"] for r in read_dataset(again, "rejects", {}).to_pylist()}
+    assert reasons[site.url("german.html")] == "wrong_language"
 
 
 @pytest.mark.parametrize("value, seconds", [(b"7", 7.0), (b"Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
