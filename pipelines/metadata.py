@@ -278,10 +278,41 @@ def heading_support(heading: str, meta_titles: list[str]) -> tuple[int, bool]:
     for title in meta_titles:
         t = typography_key(title)
         segments = [typography_key(seg) for seg in title_segments(title)]
-        if t == key or key in segments or t.startswith(key) or t.endswith(key):
+        if t == key or key in segments or t.startswith(key) or t.endswith(key) \
+                or _contains_phrase(t, key):
             votes += 1
             leads = leads or t.startswith(key)
     return votes, leads
+
+
+def _contains_phrase(text: str, phrase: str) -> bool:
+    """`phrase` of at least three words inside `text`, on word boundaries
+    ('Corona-Lockerungen: Autohäuser rechnen mit ...' holds the printed
+    'Autohäuser rechnen mit ...')."""
+    if len(phrase.split()) < 3:
+        return False
+    at = text.find(phrase)
+    while at >= 0:
+        end = at + len(phrase)
+        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        at = text.find(phrase, at + 1)
+    return False
+
+
+def _contains_phrase(text: str, phrase: str) -> bool:
+    """`phrase` of at least three words inside `text`, on word boundaries
+    ('corona-lockerungen: autohäuser rechnen mit ...' holds the printed
+    'autohäuser rechnen mit ...')."""
+    if len(phrase.split()) < 3:
+        return False
+    at = text.find(phrase)
+    while at >= 0:
+        end = at + len(phrase)
+        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        at = text.find(phrase, at + 1)
+    return False
 
 
 def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
@@ -289,10 +320,15 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     """The headline a reader sees.
 
     1. An <h1> that the page's own metadata confirms (JSON-LD headline,
-       og:title, twitter:title or <title> equal to it, or made of it plus a
-       site name): the most confirmed one, a leading one on ties.
-    2. Else JSON-LD headline, og:title, the only <h1>, then <title>, each
-       without the site name (og:site_name, or an <h1> logo linking home).
+       og:title, twitter:title or <title> equal to it, made of it plus a
+       site name, or holding it as a phrase of three words or more): the
+       most confirmed one, a leading one on ties.
+    2. The only <h1> holding a metadata title plus a kicker: that title.
+    3. The only <h1> of three words or more: the printed headline, even when
+       the metadata words it differently (SEO titles).
+    4. Else JSON-LD headline, og:title, a two-word only <h1>, <title>, a
+       one-word only <h1>; metadata without the site name (og:site_name, an
+       <h1> logo linking home, the host).
     Candidates that are only the site's name are skipped."""
     ld = json_ld_articles(tree) if ld is None else ld
     site_name = extract_site_name(tree)
@@ -315,17 +351,55 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
             best, best_score = heading, score
     if best is not None:
         return best
-    candidates = cleaned_metas[:3] + (headings if len(headings) == 1 else []) + cleaned_metas[3:]
     segment_keys = site_keys | {_letters_key(n) for n in site_names} | host_site_keys(url)
     printed = _printed_headings(tree)
-    for candidate in candidates:
-        if not candidate:
-            continue
-        cleaned = strip_site_name(title_from_segments(
+
+    def without_site(candidate: str) -> str:
+        return strip_site_name(title_from_segments(
             strip_known_site_names(candidate, site_names), segment_keys, printed), site_name)
-        if cleaned:
-            return cleaned
+
+    metas_without_site = [without_site(m) if m else "" for m in cleaned_metas]
+    if len(headings) == 1:
+        inner = headline_inside_heading(headings[0], metas_without_site)
+        if inner:
+            return inner
+        if is_headline_sized(headings[0]):
+            return headings[0]
+    # A one-word <h1> ('Lorem', 'Willkommen') is weaker evidence than <title>.
+    only = headings if len(headings) == 1 else []
+    short = [h for h in only if not is_headline_sized(h, 2)]
+    candidates = metas_without_site[:3] + [h for h in only if h not in short] \
+        + metas_without_site[3:] + short
+    for candidate in candidates:
+        if candidate:
+            return candidate
     return None
+
+
+def headline_inside_heading(heading: str, meta_titles: list[str]) -> str | None:
+    """A metadata title printed inside the only <h1> together with a kicker,
+    a date or a section name ('Tunesien Große Aufgaben für die neue
+    Regierung' holding og:title 'Große Aufgaben für die neue Regierung'): the
+    metadata title is the headline."""
+    key = typography_key(heading)
+    for title in meta_titles:
+        inner = typography_key(title)
+        # Plain substring: kicker elements are often glued to the headline
+        # ("Einheit der WocheLagen-Pyramide mit GA2").
+        if title and len(inner) < len(key) and inner in key and is_headline_sized(title, 2):
+            return title
+    return None
+
+
+# CJK headlines run without spaces: about two characters make a word.
+_CJK_TITLE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def is_headline_sized(heading: str, words: int = 3) -> bool:
+    """Three words or more: one or two words printed as the only <h1> are
+    a section, a site or a label ('Politics', 'Details', 'News'), not a
+    headline the metadata forgot."""
+    return len(heading.split()) >= words or len(_CJK_TITLE_RE.findall(heading)) >= 2 * words
 
 
 def _printed_headings(tree: lxml_html.HtmlElement) -> set[str]:

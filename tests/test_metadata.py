@@ -44,6 +44,23 @@ def tree(markup: str):
     ('<head><script type="application/ld+json">{"@type": "NewsArticle", "headline": '
      '"Strava unveils &#8216;family&#8217; plan"}</script></head><body><p>x</p></body>',
      "Strava unveils ‘family’ plan"),
+    # The only <h1> printed inside a longer og:title (a kicker before it): confirmed.
+    ('<head><meta property="og:title" content="Corona-Lockerungen: Autohäuser rechnen mit '
+     'Verlusten | MDR.DE"></head><body><h1>Autohäuser rechnen mit Verlusten</h1></body>',
+     "Autohäuser rechnen mit Verlusten"),
+    # The only <h1> holds og:title plus a kicker glued to it: og:title is the headline.
+    ('<head><meta property="og:title" content="Lagen-Pyramide mit GA2"></head><body>'
+     '<h1><span>Einheit der Woche</span>Lagen-Pyramide mit GA2</h1></body>',
+     "Lagen-Pyramide mit GA2"),
+    # The only <h1>, a headline that metadata words differently: the printed one.
+    ('<head><meta property="og:title" content="Firmenwagen: Leasen oder Finanzieren? | Site">'
+     '</head><body><h1>Firmenwagen: Leasing oder Finanzierung?</h1></body>',
+     "Firmenwagen: Leasing oder Finanzierung?"),
+    # A one-word <h1> is weaker than <title>.
+    ('<head><title>Base URL test</title></head><body><h1>Lorem</h1></body>', "Base URL test"),
+    # ... and two words do not outweigh og:title.
+    ('<head><meta property="og:title" content="Minecraft 1.8 - The Bountiful Update"></head>'
+     '<body><h1>Minecraft News</h1></body>', "Minecraft 1.8 - The Bountiful Update"),
 ])
 def test_extract_title(markup, expected):
     assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
