@@ -184,8 +184,8 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     published_at = extract_published_at(tree, context.default_tz, now=fetched_at, ld=ld) \
         or fallback_published_at(tree, context.url, fetched_at)
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
-    authors = extract_authors(tree, ld=ld) or extract_authors(
-        tree, fallback=_byline_author(tree), ld=ld)
+    authors = extract_authors(tree, fallback=lambda: _byline_author(tree), ld=ld,
+                              url=context.url)
     document = trafilatura.bare_extraction(drop_hidden_nodes(tree), url=context.url,
                                            **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():

@@ -12,7 +12,7 @@ import re
 from copy import deepcopy
 from html import unescape as html_unescape
 from datetime import datetime, timezone, tzinfo
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html as lxml_html
@@ -81,14 +81,35 @@ def _json_ld_objects(tree: lxml_html.HtmlElement) -> Iterator[dict[str, Any]]:
 def json_ld_articles(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
     """Article-like objects of every JSON-LD block (following @graph and lists)."""
     objects: list[dict[str, Any]] = []
-    for obj in _json_ld_objects(tree):
+    every = list(_json_ld_objects(tree))
+    for obj in every:
         types = obj.get("@type")
         types = types if isinstance(types, list) else [types]
         if any(isinstance(t, str) and t.lower() in ARTICLE_TYPES for t in types):
             objects.append(obj)
+    if objects:
+        objects = [resolve_json_ld_refs(obj, every, ("author",)) for obj in objects]
     # NewsArticle before a generic WebPage describing the same page.
     objects.sort(key=lambda o: str(o.get("@type")).lower() == "webpage")
     return objects
+
+
+def resolve_json_ld_refs(obj: dict[str, Any], objects: list[dict[str, Any]],
+                         keys: tuple[str, ...]) -> dict[str, Any]:
+    """`obj` with its `keys` references ({"@id": ".../#/schema/person/1"}, as
+    Yoast SEO writes an article's author) replaced by the objects of the same
+    page's JSON-LD that carry that @id."""
+    def resolve(item: Any) -> Any:
+        if isinstance(item, list):
+            return [resolve(i) for i in item]
+        if isinstance(item, dict) and "@id" in item and "name" not in item:
+            for other in objects:
+                if other is not item and other.get("@id") == item["@id"] and "name" in other:
+                    return other
+        return item
+    if not any(isinstance(obj.get(k), (dict, list)) for k in keys):
+        return obj
+    return {**obj, **{k: resolve(obj[k]) for k in keys if k in obj}}
 
 
 def _walk_json_ld(data: Any) -> Iterator[dict[str, Any]]:
@@ -518,34 +539,96 @@ def in_other_content(el: lxml_html.HtmlElement) -> bool:
     return False
 
 
-def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None,
-                    ld: list[dict[str, Any]] | None = None) -> list[str]:
-    """Author names from JSON-LD, meta author, or trafilatura's guess, cleaned."""
+def extract_authors(tree: lxml_html.HtmlElement,
+                    fallback: str | Callable[[], str | None] | None = None,
+                    ld: list[dict[str, Any]] | None = None, url: str | None = None) -> list[str]:
+    """Author names from the article's JSON-LD, any JSON-LD person, meta
+    author, then `fallback` (trafilatura's byline guess; a callable is only
+    called when needed): the first source that still
+    names someone after cleaning (a meta author 'LAOLA1.at' or a theme's
+    'ThemeGrill' no longer hides the byline). Names equal to the site's
+    own name are the publisher, not an author."""
     ld = json_ld_articles(tree) if ld is None else ld
+    publisher = publisher_names(tree, ld, url)
+
+    def people(names: list[str], typed_people: bool = False) -> list[str]:
+        return [n for n in clean_authors(names)
+                if typed_people or not is_publisher_name(n, publisher)]
+
     value = _json_ld_value(ld, "author")
     names: list[str] = []
+    typed = True
     for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
-            names.append(str(item.get("name") or ""))
+        if isinstance(item, dict) and _is_person(item, default=True):
+            names.append(html_unescape(str(item.get("name") or "")))
+            typed = typed and _is_person(item)
         elif isinstance(item, str):
-            names.append(item)
-    if not any(names):
-        names = _json_ld_people(tree)
-    if not any(names):
+            names.append(html_unescape(item))
+            typed = False
+    # An author typed "Person" in JSON-LD is one, even when the blog is
+    # named after its author ('Haki Benita' on Haki Benita's blog).
+    found = people(names, typed_people=typed)
+    if not found:
+        found = people(_json_ld_people(tree))
+    if not found:
         meta = meta_content(tree, "author", "article:author", "parsely-author", "sailthru.author",
                             "dc.creator", "dcterms.creator", "citation_author", "byl")
         if meta and not meta.startswith("http"):
-            names = [meta]
-    if not any(names) and fallback:
-        names = fallback.split(";")
-    return clean_authors(names)
+            found = people([meta])
+    if not found and fallback:
+        guess = fallback() if callable(fallback) else fallback
+        found = people(guess.split(";")) if guess else []
+    return found
+
+
+# Legal forms: a name carrying one is a company or association.
+_ORGANISATION_RE = re.compile(
+    r"(?:^|\s)(?:gmbh|ag|e\.\s?v\.?|ev|kg|se|inc\.?|ltd\.?|llc|plc|s\.a\.?|sarl|s\.l\.?|"
+    r"corp\.?|co\.|bv|oy|ab)$"
+    r"|^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|de|at|ch|fr|it|es|nl|eu|info|co\.uk|uk|io|be|pl)$",
+    re.I)
+
+
+def _is_person(item: dict[str, Any], default: bool = False) -> bool:
+    """The JSON-LD object's @type is (or includes) Person; `default` when untyped."""
+    types = item.get("@type")
+    if types is None:
+        return default
+    types = types if isinstance(types, list) else [types]
+    return any(str(t).lower() == "person" for t in types)
+
+
+def publisher_names(tree: lxml_html.HtmlElement, ld: list[dict[str, Any]],
+                    url: str | None = None) -> set[str]:
+    """Letter keys of the names the site goes by: og:site_name,
+    application-name, the JSON-LD publisher, the host ('lecker' for
+    www.lecker.de). None when the JSON-LD says a person publishes the site
+    (a personal blog: its name is its author's)."""
+    names = {extract_site_name(tree) or ""}
+    publisher = _json_ld_value(ld, "publisher")
+    for item in publisher if isinstance(publisher, list) else [publisher]:
+        if isinstance(item, dict) and _is_person(item):
+            return set()
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            names.add(item["name"])
+    keys = {_letters_key(n) for n in names} | host_site_keys(url)
+    return keys - {""}
+
+
+def is_publisher_name(name: str, publisher_keys: set[str]) -> bool:
+    """True for the site's own name or an organisation ('Nestle Family' on
+    nestle-family.com, 'wegewerk GmbH', 'kath.net') given as the author."""
+    return _letters_key(name) in publisher_keys or bool(_ORGANISATION_RE.search(name.strip()))
 
 
 def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
     """Authors named by any JSON-LD object (a WebPage, a Recipe, a @graph
-    Person), when no article object names one."""
+    Person), when no article object names one. Images and videos name their
+    photographer: a credit, not the article's author."""
     names: list[str] = []
     for obj in _json_ld_objects(tree):
+        if str(obj.get("@type", "")).lower() in _MEDIA_TYPES:
+            continue
         value = obj.get("author") or obj.get("creator")
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
@@ -557,19 +640,28 @@ def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
     return names
 
 
+_MEDIA_TYPES = {"imageobject", "videoobject", "mediaobject", "audioobject", "photograph"}
+
+
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n)\s*", re.I)
 # "By", "View all posts by", "Von", "Par", "Autor:" ... before the name.
 _AUTHOR_PREFIX_RE = re.compile(
     r"^(?:(?:view all posts|posts|articles|stories|written|words|posted|edited|photos?|text|"
-    r"submitted|published)\s+by|"
-    r"by|from|von|vom|par|por|di|door|autor(?:in)?|author|redakteur(?:in)?)\s*:?\s+", re.I)
+    r"submitted|published|post author)\s+by|"
+    r"(?:ein\s+)?(?:artikel|beitrag|gastbeitrag|kommentar|interview|text|fotos?)\s+von|"
+    r"post author|by|from|von|vom|par|por|di|door|autor(?:in)?|author|auteur|autrice|autore|"
+    r"redakteur(?:in)?|interview|text|texte|"
+    # a role glued to the outlet: "FOCUS-Online-Experte", "Gastautor"
+    r"[\w-]*(?:experte|expertin|gastautor(?:in)?|korrespondent(?:in)?))\s*:?\s+", re.I)
 _NOT_A_PERSON_RE = re.compile(
     r"news|radio|press|staff|agency|reporter|editor|correspondent|contributor|"
-    r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d", re.I)
+    r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d|"
+    r"redaktion|rédaction|redacción|redazione|redactie", re.I)
 # Names that content systems print when there is no author.
 PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
                        "guest", "author", "webmaster", "wordpressadmin", "redaktion", "user",
-                       "username", "submitted"}
+                       "username", "submitted", "publisher", "autor", "autorin", "auteur",
+                       "auteurs", "autore", "autori", "autores", "unbenannt"}
 # A byline fragment that is only a date word or a date label ("Joe Wee,
 # February 3, 2015" splits into "February"; "Last Updated: January 7, 2025").
 _DATE_WORDS_RE = re.compile(
@@ -588,13 +680,25 @@ _ACRONYM_RE = re.compile(r"^[A-Z]{1,5}\.?$")
 _TRAILING_DATE_RE = re.compile(
     r"\s+(?:(?:january|february|march|april|may|june|july|august|september|october|"
     r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|updated|published|posted)(?:\s+\d.*|\s*,.*)?$"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|updated|published|posted|"
+    r"stand|aktualisiert|veröffentlicht|publié|mis à jour)(?:\s+\d.*|\s*,.*)?$"
     r"|\s*\d.*$", re.I)
+
+
+def strip_author_prefixes(text: str) -> str:
+    """Labels before a name, however many: 'Post author By X', 'Von
+    FOCUS-Online-Experte X' -> 'X'."""
+    for _ in range(3):
+        stripped = _AUTHOR_PREFIX_RE.sub("", text)
+        if stripped == text:
+            break
+        text = stripped
+    return text
 
 
 def clean_author_name(part: str) -> str | None:
     """One byline fragment to a person's name, or None when it is not one."""
-    part = _AUTHOR_PREFIX_RE.sub("", normalize_text(part)).strip(" .,:-–—|")
+    part = strip_author_prefixes(normalize_text(part)).strip(" .,:-–—|")
     part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
     part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
     part = _TRAILING_RELATIVE_RE.sub("", part)
@@ -610,7 +714,7 @@ def clean_authors(names: list[str]) -> list[str]:
     """Split "By A and B, ABC News" into people: ['A', 'B']."""
     people: list[str] = []
     for raw in names:
-        text = _AUTHOR_PREFIX_RE.sub("", normalize_text(raw or ""))
+        text = strip_author_prefixes(normalize_text(raw or ""))
         for part in _AUTHOR_SPLIT_RE.split(text):
             name = clean_author_name(part)
             if name and name.casefold() not in {p.casefold() for p in people}:

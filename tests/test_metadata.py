@@ -91,6 +91,12 @@ def test_title_segments(title, expected):
     (["Associated Press"], []),
     (["Morgan Winsor", "morgan winsor"], ["Morgan Winsor"]),
     (["Jane Doe; John Roe"], ["Jane Doe", "John Roe"]),
+    (["Post author By Helge Fahrnberger"], ["Helge Fahrnberger"]),
+    (["Von FOCUS-Online-Experte Robin Tschöpe"], ["Robin Tschöpe"]),
+    (["Auteur Anna Kubišta"], ["Anna Kubišta"]),
+    (["Sara Zinnecker Stand"], ["Sara Zinnecker"]),
+    (["Redaktion datev.de"], []),
+    (["publisher"], []),
 ])
 def test_clean_authors(names, expected):
     assert clean_authors(names) == expected
@@ -250,3 +256,36 @@ def test_published_date_skips_related_posts_comments_and_asides(markup, expected
 ])
 def test_title_without_kicker(markup, expected):
     assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
+
+
+YOAST_GRAPH = ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+               '{"@type": "Article", "headline": "H", "author": {"@id": "https://x.org/#/schema/person/1"},'
+               ' "publisher": {"@id": "https://x.org/#organization"}},'
+               '{"@type": "Person", "@id": "https://x.org/#/schema/person/1", "name": "Evan Symon"}]}'
+               '</script>')
+
+
+def test_authors_json_ld_reference_resolved():
+    """Yoast SEO names the article's author by @id; the Person is elsewhere in the graph."""
+    assert extract_authors(tree(f"<head>{YOAST_GRAPH}</head><body><p>x</p></body>")) == ["Evan Symon"]
+
+
+@pytest.mark.parametrize("markup, expected", [
+    # The site's own name as meta author is the publisher.
+    ('<head><meta property="og:site_name" content="CyberCook"><meta name="author" '
+     'content="CyberCook"></head><body><p>x</p></body>', []),
+    # An organisation by its legal form or as a domain name.
+    ('<head><meta name="author" content="wegewerk GmbH"></head><body><p>x</p></body>', []),
+    ('<head><meta name="author" content="kath.net"></head><body><p>x</p></body>', []),
+    # A JSON-LD author typed Person stays, even when the blog is named after her.
+    ('<head><meta property="og:site_name" content="Haki Benita"><script type="application/ld+json">'
+     '{"@type": "BlogPosting", "author": {"@type": "Person", "name": "Haki Benita"}}</script>'
+     '</head><body><p>x</p></body>', ["Haki Benita"]),
+])
+def test_authors_publisher_is_not_an_author(markup, expected):
+    assert extract_authors(tree(markup), url="https://www.cybercook.com.br/receita") == expected
+
+
+def test_authors_fall_through_to_byline_when_meta_is_not_a_person():
+    markup = '<head><meta name="author" content="LAOLA1.at"></head><body><p>x</p></body>'
+    assert extract_authors(tree(markup), fallback=lambda: "Alexander Karper") == ["Alexander Karper"]
