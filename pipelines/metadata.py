@@ -552,8 +552,10 @@ def extract_authors(tree: lxml_html.HtmlElement,
     publisher = publisher_names(tree, ld, url)
 
     def people(names: list[str], typed_people: bool = False) -> list[str]:
+        # A typed Person of two words or more is trusted over the site name.
         return [n for n in clean_authors(names)
-                if typed_people or not is_publisher_name(n, publisher)]
+                if not is_publisher_name(n, set() if typed_people and len(n.split()) > 1
+                                         else publisher)]
 
     value = _json_ld_value(ld, "author")
     names: list[str] = []
@@ -578,6 +580,8 @@ def extract_authors(tree: lxml_html.HtmlElement,
     if not found and fallback:
         guess = fallback() if callable(fallback) else fallback
         found = people(guess.split(";")) if guess else []
+        if is_category_list(found):
+            found = []
     return found
 
 
@@ -587,6 +591,12 @@ _ORGANISATION_RE = re.compile(
     r"corp\.?|co\.|bv|oy|ab)$"
     r"|^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|de|at|ch|fr|it|es|nl|eu|info|co\.uk|uk|io|be|pl)$",
     re.I)
+
+
+def is_category_list(names: list[str]) -> bool:
+    """Three or more one-word 'names' from a byline guess are the post's
+    categories or tags ('International; Photovoltaik; Speicher'), not people."""
+    return len(names) >= 3 and all(len(n.split()) == 1 for n in names)
 
 
 def _is_person(item: dict[str, Any], default: bool = False) -> bool:
@@ -661,14 +671,28 @@ _NOT_A_PERSON_RE = re.compile(
 PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
                        "guest", "author", "webmaster", "wordpressadmin", "redaktion", "user",
                        "username", "submitted", "publisher", "autor", "autorin", "auteur",
-                       "auteurs", "autore", "autori", "autores", "unbenannt"}
+                       "auteurs", "autore", "autori", "autores", "unbenannt", "no author",
+                       "anónimo", "anonimo", "anonym", "anonyme", "text", "foto", "fotos",
+                       "interview", "zvg"}
+# News agencies, written in lower case too ("dpa", "Dpa"): not a person.
+NEWS_AGENCIES = {"dpa", "afp", "ap", "apa", "sda", "kna", "epd", "ddp", "efe", "ansa", "pap",
+                 "kyodo", "jiji", "xinhua", "sid", "ots", "ats", "anp", "belga", "tass", "upi"}
+# A byline fragment naming a country is an organisation's postal address
+# ("GIROMATCH, Frankfurt a. M, Germany"): the whole byline is dropped.
+_COUNTRY_RE = re.compile(
+    r"^(?:germany|deutschland|austria|österreich|switzerland|schweiz|suisse|france|italy|italia|"
+    r"spain|españa|usa|united states|united kingdom|uk|netherlands|nederland|belgium|belgique|"
+    r"poland|polska|canada|australia|india|brasil|brazil|mexico|méxico|argentina|chile)$", re.I)
+# "Art Edwards says", "Stephangoeldi said": the author of a comment.
+_COMMENTER_RE = re.compile(r"\s(?:says|said|sagt|schreibt|writes|wrote|dit|a dit)$", re.I)
 # A byline fragment that is only a date word or a date label ("Joe Wee,
 # February 3, 2015" splits into "February"; "Last Updated: January 7, 2025").
 _DATE_WORDS_RE = re.compile(
     r"^(?:(?:last\s+)?(?:updated|modified|published|posted)(?:\s+on)?|"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|"
     r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)$", re.I)
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"stand|datum|date|zuletzt (?:geändert|aktualisiert)|aktualisiert|veröffentlicht)$", re.I)
 # Relative times left after the number is cut: "Aleš Vávra před 3 hodinami",
 # "Anna Schmidt vor 2 Stunden", "Ana Ruiz hace 5 horas".
 _TRAILING_RELATIVE_RE = re.compile(r"\s+(?:před|vor|hace|há|il y a|fa)$", re.I)
@@ -702,7 +726,10 @@ def clean_author_name(part: str) -> str | None:
     part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
     part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
     part = _TRAILING_RELATIVE_RE.sub("", part)
+    if _COMMENTER_RE.search(part):
+        return None
     if not part or part.casefold() in PLACEHOLDER_AUTHORS or _NOT_A_PERSON_RE.search(part) \
+            or part.casefold() in NEWS_AGENCIES \
             or _DATE_WORDS_RE.match(part) or _ACRONYM_RE.match(part):
         return None
     if not 1 <= len(part.split()) <= 4:
@@ -715,7 +742,10 @@ def clean_authors(names: list[str]) -> list[str]:
     people: list[str] = []
     for raw in names:
         text = strip_author_prefixes(normalize_text(raw or ""))
-        for part in _AUTHOR_SPLIT_RE.split(text):
+        parts = _AUTHOR_SPLIT_RE.split(text)
+        if any(_COUNTRY_RE.match(part.strip(" .")) for part in parts):
+            continue
+        for part in parts:
             name = clean_author_name(part)
             if name and name.casefold() not in {p.casefold() for p in people}:
                 people.append(name)

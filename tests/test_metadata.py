@@ -289,3 +289,25 @@ def test_authors_publisher_is_not_an_author(markup, expected):
 def test_authors_fall_through_to_byline_when_meta_is_not_a_person():
     markup = '<head><meta name="author" content="LAOLA1.at"></head><body><p>x</p></body>'
     assert extract_authors(tree(markup), fallback=lambda: "Alexander Karper") == ["Alexander Karper"]
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["GIROMATCH, Frankfurt a. M, Germany"], []),     # an organisation's address
+    (["dpa"], []), (["Dpa"], []),                      # agencies in any case
+    (["Art Edwards says"], []),                        # a commenter
+    (["Stand"], []), (["Zuletzt geändert"], []),       # date labels
+    (["No Author"], []), (["anónimo"], []),
+])
+def test_clean_authors_not_people(names, expected):
+    assert clean_authors(names) == expected
+
+
+def test_byline_category_list_is_not_authors():
+    markup = '<head></head><body><p>x</p></body>'
+    assert extract_authors(tree(markup), fallback="CSP; International; Photovoltaik; Speicher") == []
+
+
+def test_one_word_person_named_like_the_site_is_the_publisher():
+    markup = ('<head><script type="application/ld+json">{"@type": "BlogPosting", "author": '
+              '{"@type": "Person", "name": "hejfish"}}</script></head><body><p>x</p></body>')
+    assert extract_authors(tree(markup), url="https://www.hejfish.com/news/1") == []
