@@ -466,12 +466,49 @@ def extract_language(tree: lxml_html.HtmlElement) -> str | None:
 def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
                          now: datetime | None = None,
                          ld: list[dict[str, Any]] | None = None) -> datetime | None:
-    """JSON-LD datePublished, meta tags, <time datetime>, then a printed date."""
+    """JSON-LD datePublished, meta tags, <time datetime>, then a printed date.
+
+    A page that prints its last update instead of its first publication
+    (JSON-LD datePublished the 3rd, dateModified the 6th, "Monday, 6 January
+    2020" under the headline) is dated as printed: see `printed_update`."""
     for value in _date_candidates(tree, "datePublished", PUBLISHED_META, ld):
         parsed = parse_datetime(value, default_tz, now)
         if parsed:
+            modified = extract_modified_at(tree, default_tz, now=now, ld=ld)
+            if modified is not None and modified.date() != parsed.date():
+                first = next(_printed_dates(tree), None)
+                printed = parse_datetime(first, default_tz, now) if first else None
+                return printed_update(parsed, modified, printed)
             return parsed
     return None
+
+
+def printed_update(published: datetime, modified: datetime,
+                   printed: datetime | None) -> datetime:
+    """The stated publication date, unless the first date printed for
+    readers is the update's day and not the publication's: then the update
+    is the date the page gives."""
+    if printed is not None and printed.date() == modified.date() \
+            and printed.date() != published.date():
+        return modified
+    return published
+
+
+def _printed_dates(tree: lxml_html.HtmlElement) -> Iterator[str]:
+    """Dates printed for readers: <time> text, then elements whose class or
+    id says "date", outside other items' blocks."""
+    for time_el in tree.iter("time"):
+        if not in_other_content(time_el):
+            printed = find_visible_date(time_el.text_content())
+            if printed:
+                yield printed
+    for el in tree.xpath("//body//*[@class or @id]"):
+        if _DATE_CLASS_RE.search(f'{el.get("class", "")} {el.get("id", "")}'):
+            text = el.text_content()
+            if len(text) < 200:
+                printed = find_visible_date(text)
+                if printed and not in_other_content(el):
+                    yield printed
 
 
 def extract_modified_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
@@ -498,22 +535,10 @@ def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
     value = meta_content(tree, *meta_names)
     if value:
         yield value
-    times = [el for el in tree.iter("time") if not in_other_content(el)]
-    for time_el in times:
-        if time_el.get("datetime"):
+    for time_el in tree.iter("time"):
+        if time_el.get("datetime") and not in_other_content(time_el):
             yield time_el.get("datetime")
-    # Printed dates: <time> text first, then elements whose class says "date".
-    for time_el in times:
-        printed = find_visible_date(time_el.text_content())
-        if printed:
-            yield printed
-    for el in tree.xpath("//body//*[@class or @id]"):
-        if _DATE_CLASS_RE.search(f'{el.get("class", "")} {el.get("id", "")}'):
-            text = el.text_content()
-            if len(text) < 200:
-                printed = find_visible_date(text)
-                if printed and not in_other_content(el):
-                    yield printed
+    yield from _printed_dates(tree)
 
 
 # Blocks holding other items' dates: related posts, comments, sidebars,

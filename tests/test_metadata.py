@@ -311,3 +311,23 @@ def test_one_word_person_named_like_the_site_is_the_publisher():
     markup = ('<head><script type="application/ld+json">{"@type": "BlogPosting", "author": '
               '{"@type": "Person", "name": "hejfish"}}</script></head><body><p>x</p></body>')
     assert extract_authors(tree(markup), url="https://www.hejfish.com/news/1") == []
+
+
+def _dated_page(printed: str) -> str:
+    return ('<head><script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "2020-01-03T09:48:24Z", "dateModified": "2020-01-06T09:22:36Z"}'
+            f'</script></head><body><h1>H</h1><div class="date">{printed}</div><p>x</p></body>')
+
+
+@pytest.mark.parametrize("printed, day", [
+    # The page prints the update's day only: that is the date it gives readers.
+    ("Monday, 6 January 2020", 6),
+    # It prints the publication day: the stated publication date.
+    ("Friday, 3 January 2020", 3),
+    # Nothing printed: the stated publication date.
+    ("", 3),
+])
+def test_published_at_printed_update(printed, day):
+    value = extract_published_at(tree(_dated_page(printed)),
+                                 now=datetime(2021, 1, 1, tzinfo=timezone.utc))
+    assert value.day == day
