@@ -474,6 +474,10 @@ def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timez
     for value in _date_candidates(tree, "datePublished", PUBLISHED_META, ld):
         parsed = parse_datetime(value, default_tz, now)
         if parsed:
+            if _only_generic_date_meta(tree, value, ld):
+                first = next(_printed_dates(tree), None)
+                printed = parse_datetime(first, default_tz, now) if first else None
+                return printed or parsed
             modified = extract_modified_at(tree, default_tz, now=now, ld=ld)
             if modified is not None and modified.date() != parsed.date():
                 first = next(_printed_dates(tree), None)
@@ -481,6 +485,26 @@ def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timez
                 return printed_update(parsed, modified, printed)
             return parsed
     return None
+
+
+# Meta names that date the document, not necessarily the article: content
+# systems fill them with the time the page was generated or last saved.
+GENERIC_DATE_META = ("date", "dc.date", "dcterms.created")
+
+
+def _only_generic_date_meta(tree: lxml_html.HtmlElement, value: str,
+                            ld: list[dict[str, Any]] | None) -> bool:
+    """`value` is the page's only stated date and comes from a generic
+    <meta name="date"> (no JSON-LD date, no article:published_time): a date
+    printed for readers is more telling ('date' 2020-04-30 on an article
+    printed '29.04.2020, 12:01')."""
+    ld = json_ld_articles(tree) if ld is None else ld
+    if isinstance(_json_ld_value(ld, "datePublished"), str):
+        return False
+    specific = [n for n in PUBLISHED_META if n not in GENERIC_DATE_META]
+    if meta_content(tree, *specific):
+        return False
+    return meta_content(tree, *GENERIC_DATE_META) == value
 
 
 def printed_update(published: datetime, modified: datetime,

@@ -331,3 +331,16 @@ def test_published_at_printed_update(printed, day):
     value = extract_published_at(tree(_dated_page(printed)),
                                  now=datetime(2021, 1, 1, tzinfo=timezone.utc))
     assert value.day == day
+
+
+@pytest.mark.parametrize("metas, expected_day", [
+    # Only a generic <meta name="date">: the date printed for readers wins.
+    ('<meta name="date" content="2020-04-30">', 29),
+    # A specific publication meta is kept.
+    ('<meta property="article:published_time" content="2020-04-30T08:00:00Z">', 30),
+])
+def test_published_at_generic_date_meta(metas, expected_day):
+    markup = (f'<head>{metas}</head><body><h1>H</h1><span class="date">29.04.2020, 12:01</span>'
+              '<p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2021, 1, 1, tzinfo=timezone.utc))
+    assert value.day == expected_day
