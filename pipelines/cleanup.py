@@ -88,24 +88,31 @@ MAX_READ_ALSO_HEADING = 80
 # Prompts of the publisher, not article text: newsletter sign-ups, paywall
 # and subscription calls, app downloads, donation requests, comment and
 # login prompts, advertising labels.
-_PROMPT_RE = re.compile(
+# Split in two for speed: prompts that open the line (matched there only)
+# and phrases found anywhere in it.
+_PROMPT_START_RE = re.compile(
+    r"\W*(?:(?:jetzt |now )?(?:subscribe|abonnieren|abonnez-vous|suscríbete)\b|"
+    r"pour (?:lire la suite|accéder en illimité|continuer à lire)|"
+    r"ten tekst przeczytasz|zapraszamy (?:też )?do subskrypcji|wesprzyj nas|"
+    r"(?:hazte miembro|únete)\b|unterstütze\b|(?:view|keine|no|\d+) comments?\W*$|"
+    r"kommentare insgesamt|sie sind (?:aktuell )?nicht eingeloggt|"
+    r"(?:anzeige|werbung|advertisement|publicidad)\s*(?:[:|–-]|$)|"
+    r"(?:follow|folgen sie|suivez) [\w .@]{1,40} (?:on|auf|sur) (?:twitter|facebook|instagram))",
+    re.I)
+_PROMPT_ANYWHERE_RE = re.compile(
     r"\bsign(?:ing)? up (?:for|to) (?:our|the)\b|\bsign up to get\b|\bnewsletter\b.{0,60}"
     r"(?:anmelden|abonnieren|sign up|subscribe|inscri|suscri)|"
     r"(?:zum|für unseren|unseren|our|notre|nuestro) [\w-]*newsletter\b|"
-    r"^\W*(?:jetzt |now )?(?:subscribe|abonnieren|abonnez-vous|suscríbete)\b|"
     r"\bsubscribe (?:now )?to (?:our|the)\b|\bplease subscribe\b|already a subscriber|"
-    r"^\W*pour (?:lire la suite|accéder en illimité|continuer à lire)|"
-    r"^\W*(?:ten tekst przeczytasz|zapraszamy (?:też )?do subskrypcji|wesprzyj nas)|"
-    r"^\W*(?:hazte miembro|únete|suscríbete)\b|"
-    r"\bdownload (?:the|our) [\w ]{0,30}apps?\b|^\W*unterstütze\b|\bwould you consider supporting\b|"
+    r"\bdownload (?:the|our) [\w ]{0,30}apps?\b|\bwould you consider supporting\b|"
     r"\bsupport (?:our|us)\b.{0,40}\b(?:donat|subscri)|"
-    r"in den kommentaren\b|eingeloggt sein um kommentare|^\W*(?:view|keine|no|\d+) comments?\W*$|"
-    r"^\W*kommentare insgesamt|^\W*sie sind (?:aktuell )?nicht eingeloggt|"
-    r"^\W*(?:anzeige|werbung|advertisement|publicidad)\s*(?:[:|–-]|$)|"
+    r"in den kommentaren\b|eingeloggt sein um kommentare|"
     r"\bcontains (?:references to products|affiliate links)\b|\benthält (?:werbung|affiliate)|"
-    r"\bwe may receive (?:a )?compensation\b|"
-    r"^\W*(?:follow|folgen sie|suivez) [\w .@]{1,40} (?:on|auf|sur) (?:twitter|facebook|instagram)",
+    r"\bwe may receive (?:a )?compensation\b",
     re.I)
+# Every phrase of _PROMPT_ANYWHERE_RE contains one of these (a cheap test first).
+_PROMPT_WORDS = ("sign", "newsletter", "subscri", "download", "support", "kommentare",
+                 "contains", "enthält", "compensation")
 MAX_PROMPT_LINE = 300
 
 # Picture credits and captions' labels on a line of their own ("Titelbild:
@@ -173,7 +180,13 @@ def is_read_also(paragraph: str) -> bool:
 
 def is_publisher_prompt(paragraph: str) -> bool:
     """A newsletter, subscription, app, donation, comment or ad prompt."""
-    return len(paragraph) <= MAX_PROMPT_LINE and bool(_PROMPT_RE.search(paragraph))
+    if len(paragraph) > MAX_PROMPT_LINE:
+        return False
+    if _PROMPT_START_RE.match(paragraph):
+        return True
+    lowered = paragraph.lower()
+    return any(word in lowered for word in _PROMPT_WORDS) \
+        and bool(_PROMPT_ANYWHERE_RE.search(paragraph))
 
 
 def is_credit_line(paragraph: str) -> bool:
