@@ -631,7 +631,55 @@ def extract_authors(tree: lxml_html.HtmlElement,
         found = people(guess.split(";")) if guess else []
         if is_category_list(found):
             found = []
+    if not found:
+        printed = printed_byline(tree)
+        found = people([printed]) if printed else []
     return found
+
+
+# Text nodes that may open a printed byline ("By Jane Roe", "Von Anna
+# Schmidt", "Posted on 21. Juli 2019 by X"); libxml2 preselects, the regex
+# below decides on the block's text.
+_BYLINE_TEXT_XPATH = etree.XPath(
+    "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in (
+        "By ", "by ", "BY ", "Von ", "von ", "Par ", "par ", "Por ", "Autor", "Author", "Written"))
+    + "]")
+# A printed name has two to four words ("Tim Anderson", "Klaus de Vries"): a
+# single capitalised word after "von"/"by" is as often a place or a noun.
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|van|von|der|den|la|le|di|da|del)){1,3}"
+# The label in any case, the names capitalised (a lower-case word after "von"
+# is running text: "von etwa einem Jahr").
+_PRINTED_BYLINE_RE = re.compile(
+    r"(?i:(?:^|[|·•]\s*|\b(?:posted|published|veröffentlicht|publiziert|geschrieben|erstellt|"
+    r"publié)\b[^|·•]{0,40}?\s)"
+    r"(?:written by:?|posted by|by|von|par|por|autor(?:in)?:|author:))\s+"
+    r"(?P<name>" + _NAME + r"(?:\s*(?:,|&|(?i:and|und|et|y))\s*" + _NAME + r")*)")
+_BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", "strong", "a",
+                  "h2", "h3", "h4", "h5", "h6", "td", "time", "footer"}
+MAX_BYLINE_BLOCK = 120
+
+
+def printed_byline(tree: lxml_html.HtmlElement) -> str | None:
+    """The first byline printed in a short block of the page, outside
+    comments, sidebars and related lists: 'By Tim Anderson July 11, 2011',
+    'Veröffentlicht am 13. März 2019 von Michael Veeser-Dombrowski'."""
+    seen: set[Any] = set()
+    for text in _BYLINE_TEXT_XPATH(tree):
+        holder = text.getparent()
+        if holder is not None and text.is_tail:
+            holder = holder.getparent()
+        while holder is not None and holder.tag not in _BYLINE_BLOCKS:
+            holder = holder.getparent()
+        if holder is None or holder in seen:
+            continue
+        seen.add(holder)
+        block = " ".join(holder.text_content().split())
+        if len(block) > MAX_BYLINE_BLOCK:
+            continue
+        match = _PRINTED_BYLINE_RE.search(block)
+        if match and not in_other_content(holder):
+            return match.group("name")
+    return None
 
 
 # Legal forms: a name carrying one is a company or association.
@@ -739,7 +787,9 @@ _COMMENTER_RE = re.compile(r"\s(?:says|said|sagt|schreibt|writes|wrote|dit|a dit
 _DATE_WORDS_RE = re.compile(
     r"^(?:(?:last\s+)?(?:updated|modified|published|posted)(?:\s+on)?|"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|"
+    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|januar|februar|märz|mai|"
+    r"juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|"
+    r"octobre|novembre|décembre)\.?|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
     r"stand|datum|date|zuletzt (?:geändert|aktualisiert)|aktualisiert|veröffentlicht)$", re.I)
 # Relative times left after the number is cut: "Aleš Vávra před 3 hodinami",

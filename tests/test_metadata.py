@@ -344,3 +344,20 @@ def test_published_at_generic_date_meta(metas, expected_day):
               '<p>x</p></body>')
     value = extract_published_at(tree(markup), now=datetime(2021, 1, 1, tzinfo=timezone.utc))
     assert value.day == expected_day
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('<h1>H</h1><address>By Tim Anderson</address><p>Text.</p>', ["Tim Anderson"]),
+    ('<h1>H</h1><p>Veröffentlicht am 13. März 2019 von Michael Veeser-Dombrowski</p>',
+     ["Michael Veeser-Dombrowski"]),
+    ('<h1>H</h1><p>Von Volkmar Kabisch, Jan Lukas Strozyk und Benedikt Strunz, NDR</p>',
+     ["Volkmar Kabisch", "Jan Lukas Strozyk", "Benedikt Strunz"]),
+    ('<h1>H</h1><em>Written by: Julie Mollins</em>', ["Julie Mollins"]),
+    # Running text, a place or a lone noun after "von"/"by" is not a byline.
+    ('<h1>H</h1><p>Die Unterlagen stammen von etwa einem Jahr.</p>', []),
+    ('<h1>H</h1><p>Von Helsingborg nach Malmö</p>', []),
+    # A byline inside the comments is a commenter's.
+    ('<h1>H</h1><div class="comments"><p>By Jane Roe</p></div>', []),
+])
+def test_printed_byline(body, expected):
+    assert extract_authors(tree(f"<head></head><body>{body}</body>")) == expected
