@@ -642,7 +642,7 @@ def extract_authors(tree: lxml_html.HtmlElement,
 # below decides on the block's text.
 _BYLINE_TEXT_XPATH = etree.XPath(
     "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in (
-        "By ", "by ", "BY ", "Von ", "von ", "Par ", "par ", "Por ", "Autor", "Author", "Written"))
+        "By ", "by ", "BY ", "Von", "von ", "Par ", "par ", "Por ", "Autor", "Author", "Written"))
     + "]")
 # A printed name has two to four words ("Tim Anderson", "Klaus de Vries"): a
 # single capitalised word after "von"/"by" is as often a place or a noun.
@@ -652,7 +652,7 @@ _NAME = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|va
 _PRINTED_BYLINE_RE = re.compile(
     r"(?i:(?:^|[|·•]\s*|\b(?:posted|published|veröffentlicht|publiziert|geschrieben|erstellt|"
     r"publié)\b[^|·•]{0,40}?\s)"
-    r"(?:written by:?|posted by|by|von|par|por|autor(?:in)?:|author:))\s+"
+    r"(?:written by|posted by|by|von|par|por|autor(?:in)?(?:/autor(?:in)?)?|author)):?\s+"
     r"(?P<name>" + _NAME + r"(?:\s*(?:,|&|(?i:and|und|et|y))\s*" + _NAME + r")*)")
 _BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", "strong", "a",
                   "h2", "h3", "h4", "h5", "h6", "td", "time", "footer"}
@@ -668,17 +668,23 @@ def printed_byline(tree: lxml_html.HtmlElement) -> str | None:
         holder = text.getparent()
         if holder is not None and text.is_tail:
             holder = holder.getparent()
-        while holder is not None and holder.tag not in _BYLINE_BLOCKS:
+        # The label's own element, then the block around it (the label in
+        # <strong>, the name after it: "<li><strong>Autor</strong> X</li>").
+        for _ in range(2):
+            while holder is not None and holder.tag not in _BYLINE_BLOCKS:
+                holder = holder.getparent()
+            if holder is None or holder in seen:
+                break
+            seen.add(holder)
+            block = " ".join(holder.text_content().split())
+            if len(block) > MAX_BYLINE_BLOCK:
+                break
+            match = _PRINTED_BYLINE_RE.search(block)
+            if match:
+                if not in_other_content(holder):
+                    return match.group("name")
+                break
             holder = holder.getparent()
-        if holder is None or holder in seen:
-            continue
-        seen.add(holder)
-        block = " ".join(holder.text_content().split())
-        if len(block) > MAX_BYLINE_BLOCK:
-            continue
-        match = _PRINTED_BYLINE_RE.search(block)
-        if match and not in_other_content(holder):
-            return match.group("name")
     return None
 
 

@@ -361,3 +361,14 @@ def test_published_at_generic_date_meta(metas, expected_day):
 ])
 def test_printed_byline(body, expected):
     assert extract_authors(tree(f"<head></head><body>{body}</body>")) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # The label in its own element, the name after it in the block.
+    ('<h1>H</h1><ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>',
+     ["Roman Goncharenko"]),
+    ('<h1>H</h1><ul><li>Von: <a href="/p/1">Bill MCCARTHY</a>, <a href="/p/2">Marisha GOLDHAMER'
+     '</a></li></ul>', ["Bill MCCARTHY", "Marisha GOLDHAMER"]),
+])
+def test_printed_byline_label_apart(body, expected):
+    assert extract_authors(tree(f"<head></head><body>{body}</body>")) == expected
