@@ -78,6 +78,11 @@ def parse_gold_date(value: str | None) -> GoldDate | None:
     if not value or not str(value).strip():
         return None
     text = str(value).strip()
+    swapped = re.match(r"(\d{4})-(1[3-9]|2\d|3[01])-(0[1-9]|1[0-2])$", text)
+    if swapped:
+        # Two trafilatura-eval rows write year-day-month ("2022-29-11" for a
+        # page dated 29.11.2022, URL .../2022/11/29/...): no month 29 exists.
+        text = f"{swapped[1]}-{swapped[3]}-{swapped[2]}"
     match = re.match(r"(\d{4}-\d{2}-\d{2})", text)
     if not match:
         return None

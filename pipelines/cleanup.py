@@ -57,6 +57,77 @@ MAX_CREDIT_PREFIX = 120
 # Related-headline lines are short; a real closing paragraph is longer.
 MAX_RELATED_LINE = 140
 
+# Headings of "read also" lists in the languages most pages are written in
+# ("À lire aussi", "Weitere Themen", "Das könnte Sie auch interessieren",
+# "Czytaj też", "Notas relacionadas"), standing alone on their line.
+_READ_ALSO_HEADING_RE = re.compile(
+    r"^\W*(?:(?:à |a )?lire aussi|voir aussi|sur le même (?:sujet|thème)|"
+    r"(?:das )?(?:thema )?(?:könnte|dürfte) (?:dich|sie) (?:auch )?(?:noch )?interessieren|"
+    r"auch interessant|ebenfalls interessant|lesen sie auch(?: die folgenden beiträge)?|auch lesen|"
+    r"schon gelesen\??|zum weiterlesen|weiterlesen|mehr (?:zum thema|themen|dazu)\b.*|"
+    r"weitere (?:themen|artikel|beiträge|informationen|infos|nachrichten|meldungen|tourentipps|"
+    r"aktuelle themen)\b.*|empfohlene (?:beiträge|artikel)|ähnliche (?:beiträge|artikel|themen)|"
+    r"verwandte (?:beiträge|artikel|themen)|top-themen\b.*|"
+    r"czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)|"
+    r"leggi anche|potrebbe interessarti|lee también|lea también|ver también|vea también|"
+    r"notas relacionadas|contenido relacionado|noticias relacionadas|te puede interesar|"
+    r"le puede interesar|puedes ver|más sobre\b.*|"
+    r"also read|read also|see also|further reading|related posts?|"
+    r"you may also be interested in|recommended (?:stories|articles|reading))\W*$", re.I)
+# A "read also" line: the label, then another story's headline on the same
+# line ("Lea también: Impiden ingreso ...", "Read more: Looted colonial art").
+_READ_ALSO_LINE_RE = re.compile(
+    r"^\W*(?:(?:à |a )?lire aussi|voir aussi|lesen sie (?:auch|hier|mehr)|auch lesen|mehr dazu|"
+    r"czytaj (?:też|także|również|więcej)|zobacz (?:też|także|również)|dowiedz się więcej|"
+    r"leggi anche|lea (?:también|más)|lea|lee también|vea también|ver también|mire|mira|"
+    r"le puede interesar|te puede interesar|puedes ver|también te puede interesar|"
+    r"read more|read also|also read|related|see also|more on this)\s*[:»|]\s*\S", re.I)
+MAX_READ_ALSO_LINE = 250
+MAX_READ_ALSO_HEADING = 80
+
+# Prompts of the publisher, not article text: newsletter sign-ups, paywall
+# and subscription calls, app downloads, donation requests, comment and
+# login prompts, advertising labels.
+# Split in two for speed: prompts that open the line (matched there only)
+# and phrases found anywhere in it.
+_PROMPT_START_RE = re.compile(
+    r"\W*(?:(?:jetzt |now )?(?:subscribe|abonnieren|abonnez-vous|suscríbete)\b|"
+    r"pour (?:lire la suite|accéder en illimité|continuer à lire)|"
+    r"ten tekst przeczytasz|zapraszamy (?:też )?do subskrypcji|wesprzyj nas|"
+    r"(?:hazte miembro|únete)\b|unterstütze\b|(?:view|keine|no|\d+) comments?\W*$|"
+    r"kommentare insgesamt|sie sind (?:aktuell )?nicht eingeloggt|"
+    r"(?:anzeige|werbung|advertisement|publicidad)\s*(?:[:|–-]|$)|"
+    r"(?:follow|folgen sie|suivez) [\w .@]{1,40} (?:on|auf|sur) (?:twitter|facebook|instagram))",
+    re.I)
+_PROMPT_ANYWHERE_RE = re.compile(
+    r"\bsign(?:ing)? up (?:for|to) (?:our|the)\b|\bsign up to get\b|\bnewsletter\b.{0,60}"
+    r"(?:anmelden|abonnieren|sign up|subscribe|inscri|suscri)|"
+    r"(?:zum|für unseren|unseren|our|notre|nuestro) [\w-]*newsletter\b|"
+    r"\bsubscribe (?:now )?to (?:our|the)\b|\bplease subscribe\b|already a subscriber|"
+    r"\bdownload (?:the|our) [\w ]{0,30}apps?\b|\bwould you consider supporting\b|"
+    r"\bsupport (?:our|us)\b.{0,40}\b(?:donat|subscri)|"
+    r"in den kommentaren\b|eingeloggt sein um kommentare|"
+    r"\bcontains (?:references to products|affiliate links)\b|\benthält (?:werbung|affiliate)|"
+    r"\bwe may receive (?:a )?compensation\b",
+    re.I)
+# Every phrase of _PROMPT_ANYWHERE_RE contains one of these (a cheap test first).
+_PROMPT_WORDS = ("sign", "newsletter", "subscri", "download", "support", "kommentare",
+                 "contains", "enthält", "compensation")
+MAX_PROMPT_LINE = 300
+
+# Picture credits and captions' labels on a line of their own ("Titelbild:
+# ...", "Crédits photos : Bestimage", "(Credit: Clayton Aldern / Grist)",
+# "Fot. Łukasz Nowaczyk / Agencja Gazeta"), and bare widget labels.
+_CREDIT_LINE_RE = re.compile(
+    r"^\W*(?:(?:titel|beitrags|vorschau)?bild(?:quelle)?|fotos?|fot\.|photos?|image(?: illustrative)?|"
+    r"credits?(?: photos?)?|crédits?(?: photos?)?|quelle|source de l'image|foto de portada)\s*:"
+    r"|^\W*fot\.\s|^\W*(?:bild anzeigen|beitragsbild|image|photo)\W*$", re.I)
+MAX_CREDIT_LINE = 150
+# "Letzte Änderung 14.02.2019", "Aktualisiert am 17.01.2021.", "Last Modified: ..."
+_CHANGED_LINE_RE = re.compile(
+    r"^\W*(?:letzte änderung|zuletzt (?:aktualisiert|geändert)|aktualisiert am|stand:|"
+    r"last (?:modified|updated)|mis à jour le|actualizado)\b", re.I)
+
 
 @dataclass
 class CleanBody:
@@ -92,6 +163,61 @@ def is_follow_prompt(paragraph: str) -> bool:
 
 def is_rights_line(paragraph: str) -> bool:
     return len(paragraph) <= 200 and bool(_RIGHTS_RE.search(paragraph))
+
+
+def is_read_also_heading(paragraph: str) -> bool:
+    """A "read also" heading: short, not a sentence ("Weitere Informationen
+    erteilt Anne Althaus ..." is text)."""
+    return len(paragraph) <= MAX_READ_ALSO_HEADING and not paragraph.rstrip().endswith(".") \
+        and bool(_READ_ALSO_HEADING_RE.match(paragraph))
+
+
+def is_read_also(paragraph: str) -> bool:
+    """A "read also" heading, or a label and another story's headline."""
+    return is_read_also_heading(paragraph) or (
+        len(paragraph) <= MAX_READ_ALSO_LINE and bool(_READ_ALSO_LINE_RE.match(paragraph)))
+
+
+def is_publisher_prompt(paragraph: str) -> bool:
+    """A newsletter, subscription, app, donation, comment or ad prompt."""
+    if len(paragraph) > MAX_PROMPT_LINE:
+        return False
+    if _PROMPT_START_RE.match(paragraph):
+        return True
+    lowered = paragraph.lower()
+    return any(word in lowered for word in _PROMPT_WORDS) \
+        and bool(_PROMPT_ANYWHERE_RE.search(paragraph))
+
+
+def is_credit_line(paragraph: str) -> bool:
+    """A picture credit on its own line, or a "last changed" stamp."""
+    if len(paragraph) > MAX_CREDIT_LINE:
+        return False
+    return bool(_CREDIT_LINE_RE.match(paragraph)) or (
+        len(paragraph) <= 80 and bool(_CHANGED_LINE_RE.match(paragraph)))
+
+
+def strip_read_also(paragraphs: list[str]) -> list[str]:
+    """Drop "read also" lines; a heading standing alone takes the short
+    headline line after it along, and when only short lines follow it to
+    the end, all of them (a list of other stories)."""
+    kept: list[str] = []
+    i = 0
+    while i < len(paragraphs):
+        para = paragraphs[i]
+        if i > 0 and is_read_also_heading(para):
+            tail = paragraphs[i + 1:]
+            if all(len(line) <= MAX_RELATED_LINE for line in tail):
+                break
+            i += 2 if tail and len(tail[0]) <= MAX_RELATED_LINE \
+                and not tail[0].rstrip().endswith((".", "!", ":")) else 1
+            continue
+        if is_read_also(para):
+            i += 1
+            continue
+        kept.append(para)
+        i += 1
+    return kept
 
 
 def strip_leading_repeats(paragraphs: list[str], title: str | None,
@@ -167,7 +293,8 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None,
             break
         if is_rights_line(para):
             result.rights = result.rights or para
-        elif is_share_row(para) or is_follow_prompt(para):
+        elif is_share_row(para) or is_follow_prompt(para) or is_publisher_prompt(para) \
+                or is_credit_line(para):
             pass
         elif image_credit and _key(para) == _key(image_credit):
             pass
@@ -177,6 +304,7 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None,
         result.removed.append(para)
     kept = strip_leading_repeats(kept, title, description)
     kept = strip_related_block(kept)
+    kept = strip_read_also(kept)
     if kept:
         credit, place, first = split_dateline(kept[0])
         result.dateline = place

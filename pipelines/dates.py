@@ -46,7 +46,8 @@ def parse_datetime(value: str | None, default_tz: tzinfo = timezone.utc,
         return None
     text = value.strip()
     try:
-        parsed = dateutil_parser.parse(text, tzinfos=_TZ_ABBREVIATIONS)
+        parsed = dateutil_parser.parse(text, tzinfos=_TZ_ABBREVIATIONS,
+                                       dayfirst=bool(_DAY_FIRST_RE.match(text)))
     except (ValueError, OverflowError):
         return None
     if _ISO_DATE_ONLY_RE.match(text) or not _has_time(text):
@@ -58,6 +59,11 @@ def parse_datetime(value: str | None, default_tz: tzinfo = timezone.utc,
     if parsed < EARLIEST or parsed > now + FUTURE_TOLERANCE:
         return None
     return parsed
+
+
+# "10.12.2022, 07:00:03" and "01-11-2023 10:29" put the day first (dotted and
+# dashed numeric dates are European); dateutil reads month first by default.
+_DAY_FIRST_RE = re.compile(r"^\s*\d{1,2}[.-]\s?\d{1,2}[.-]\s?\d{4}\b")
 
 
 def _has_time(text: str) -> bool:

@@ -23,12 +23,12 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import trafilatura
 import trafilatura.utils
 from htmldate import find_date
-from trafilatura import metadata as trafilatura_metadata
+from trafilatura.json_metadata import normalize_authors
 from lxml import etree, html as lxml_html
 from lxml.etree import ParserError
 
@@ -184,8 +184,8 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     published_at = extract_published_at(tree, context.default_tz, now=fetched_at, ld=ld) \
         or fallback_published_at(tree, context.url, fetched_at)
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
-    authors = extract_authors(tree, ld=ld) or extract_authors(
-        tree, fallback=_byline_author(tree), ld=ld)
+    authors = extract_authors(tree, fallback=lambda: _byline_author(tree), ld=ld,
+                              url=context.url)
     document = trafilatura.bare_extraction(drop_hidden_nodes(tree), url=context.url,
                                            **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():
@@ -260,9 +260,107 @@ def _byline_author(tree: lxml_html.HtmlElement) -> str | None:
     if not may_have_byline(tree):
         return None
     try:
-        return trafilatura_metadata.extract_author(tree)
+        return byline_author(tree)
     except (ValueError, TypeError):
         return None
+
+
+# trafilatura 2.3.1's byline search (metadata.extract_author: AUTHOR_XPATHS
+# on a copy of the tree pruned by AUTHOR_DISCARD_XPATHS), evaluated in one
+# walk over the untouched tree: its XPaths call back into Python for every
+# regex test on every element, and the copy and the pruning cost as much
+# again. Same result on every page of make eval's sets (checked against
+# extract_author; tests/test_extract.py compares both on small pages).
+_BYLINE_TAGS_1 = {"a", "address", "div", "link", "p", "span", "strong"}
+_BYLINE_CLASS_1 = re.compile(r"author-?name|AuthorName|authorName")
+_BYLINE_TAGS_2 = {"a", "div", "h3", "h4", "p", "span"}
+_BYLINE_ID_2 = re.compile(r"author|zuozhe|bianji|xiaobian")
+_BYLINE_CLASS_2 = re.compile(
+    r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name")
+_BYLINE_ID_3 = re.compile(r"[Aa]uthor")
+_BYLINE_CLASS_3 = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
+_DISCARD_TAGS = {"a", "div", "section", "span"}
+_DISCARD_ID = re.compile(r"^comments|comment-?list|ProductReviews")
+_DISCARD_CLASS = re.compile(
+    r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
+    r"article-(?:share|support)|print|category|meta-date|meta-reviewer")
+
+
+def _byline_match_1(el: lxml_html.HtmlElement) -> bool:
+    if el.tag == "author":
+        return True
+    if el.tag not in _BYLINE_TAGS_1:
+        return False
+    cls = el.get("class")
+    return (el.get("rel") == "author" or el.get("id") == "author" or cls == "author"
+            or el.get("itemprop") == "author name"
+            or el.get("data-testid") in ("AuthorCard", "AuthorURL")
+            or any(child.tag == "rel" and child.text_content() == "me" for child in el)
+            or (cls is not None and bool(_BYLINE_CLASS_1.search(cls))))
+
+
+def _byline_match_2(el: lxml_html.HtmlElement) -> bool:
+    if el.tag not in _BYLINE_TAGS_2:
+        return False
+    cls, ident = el.get("class"), el.get("id")
+    return (cls in ("byline", "username", "byl", "BBL") or "author" in el.get("itemprop", "")
+            or (ident is not None and bool(_BYLINE_ID_2.search(ident)))
+            or (cls is not None and bool(_BYLINE_CLASS_2.search(cls))))
+
+
+def _byline_match_3(el: lxml_html.HtmlElement) -> bool:
+    cls, ident = el.get("class"), el.get("id")
+    return ("Byline" in el.get("data-component", "") or "author" in el.get("itemprop", "")
+            or (ident is not None and bool(_BYLINE_ID_3.search(ident)))
+            or (cls is not None and bool(_BYLINE_CLASS_3.search(cls))))
+
+
+def _byline_discarded(el: lxml_html.HtmlElement) -> bool:
+    if el.tag in ("time", "figure"):
+        return True
+    if el.tag not in _DISCARD_TAGS:
+        return False
+    cls, ident = el.get("class"), el.get("id")
+    return (ident == "comments" or cls in ("comments", "title", "date")
+            or (ident is not None and bool(_DISCARD_ID.search(ident)))
+            or (cls is not None and bool(_DISCARD_CLASS.search(cls)))
+            or "Figure" in el.get("data-component", ""))
+
+
+def _pruned_itertext(el: lxml_html.HtmlElement, discarded: set[Any]) -> Iterator[str]:
+    """el.itertext() as it reads after the discarded elements are deleted
+    with their tails kept (joined to the previous sibling's tail or the
+    parent's text, as trafilatura's delete_element does)."""
+    slot = el.text
+    for child in el:
+        if child in discarded:
+            if child.tail:
+                slot = (slot or "") + child.tail
+            continue
+        if slot:
+            yield slot
+        if isinstance(child.tag, str):
+            yield from _pruned_itertext(child, discarded)
+        slot = child.tail
+    if slot:
+        yield slot
+
+
+def byline_author(tree: lxml_html.HtmlElement) -> str | None:
+    """What trafilatura.metadata.extract_author(tree) returns, without
+    copying the tree."""
+    elements = [el for el in tree.iter() if isinstance(el.tag, str)]
+    root = tree.getroottree().getroot()
+    discarded = {el for el in elements if el is not root and _byline_discarded(el)}
+    for match in (_byline_match_1, _byline_match_2, _byline_match_3):
+        for el in elements:
+            if not match(el) or el in discarded \
+                    or any(a in discarded for a in el.iterancestors()):
+                continue
+            content = trafilatura.utils.trim(" ".join(_pruned_itertext(el, discarded)))
+            if content and 2 < len(content) < 120:
+                return normalize_authors(None, content)
+    return None
 
 
 def read_page(path: Path) -> bytes:

@@ -12,7 +12,7 @@ import re
 from copy import deepcopy
 from html import unescape as html_unescape
 from datetime import datetime, timezone, tzinfo
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html as lxml_html
@@ -81,14 +81,35 @@ def _json_ld_objects(tree: lxml_html.HtmlElement) -> Iterator[dict[str, Any]]:
 def json_ld_articles(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
     """Article-like objects of every JSON-LD block (following @graph and lists)."""
     objects: list[dict[str, Any]] = []
-    for obj in _json_ld_objects(tree):
+    every = list(_json_ld_objects(tree))
+    for obj in every:
         types = obj.get("@type")
         types = types if isinstance(types, list) else [types]
         if any(isinstance(t, str) and t.lower() in ARTICLE_TYPES for t in types):
             objects.append(obj)
+    if objects:
+        objects = [resolve_json_ld_refs(obj, every, ("author",)) for obj in objects]
     # NewsArticle before a generic WebPage describing the same page.
     objects.sort(key=lambda o: str(o.get("@type")).lower() == "webpage")
     return objects
+
+
+def resolve_json_ld_refs(obj: dict[str, Any], objects: list[dict[str, Any]],
+                         keys: tuple[str, ...]) -> dict[str, Any]:
+    """`obj` with its `keys` references ({"@id": ".../#/schema/person/1"}, as
+    Yoast SEO writes an article's author) replaced by the objects of the same
+    page's JSON-LD that carry that @id."""
+    def resolve(item: Any) -> Any:
+        if isinstance(item, list):
+            return [resolve(i) for i in item]
+        if isinstance(item, dict) and "@id" in item and "name" not in item:
+            for other in objects:
+                if other is not item and other.get("@id") == item["@id"] and "name" in other:
+                    return other
+        return item
+    if not any(isinstance(obj.get(k), (dict, list)) for k in keys):
+        return obj
+    return {**obj, **{k: resolve(obj[k]) for k in keys if k in obj}}
 
 
 def _walk_json_ld(data: Any) -> Iterator[dict[str, Any]]:
@@ -278,10 +299,41 @@ def heading_support(heading: str, meta_titles: list[str]) -> tuple[int, bool]:
     for title in meta_titles:
         t = typography_key(title)
         segments = [typography_key(seg) for seg in title_segments(title)]
-        if t == key or key in segments or t.startswith(key) or t.endswith(key):
+        if t == key or key in segments or t.startswith(key) or t.endswith(key) \
+                or _contains_phrase(t, key):
             votes += 1
             leads = leads or t.startswith(key)
     return votes, leads
+
+
+def _contains_phrase(text: str, phrase: str) -> bool:
+    """`phrase` of at least three words inside `text`, on word boundaries
+    ('Corona-Lockerungen: Autohäuser rechnen mit ...' holds the printed
+    'Autohäuser rechnen mit ...')."""
+    if len(phrase.split()) < 3:
+        return False
+    at = text.find(phrase)
+    while at >= 0:
+        end = at + len(phrase)
+        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        at = text.find(phrase, at + 1)
+    return False
+
+
+def _contains_phrase(text: str, phrase: str) -> bool:
+    """`phrase` of at least three words inside `text`, on word boundaries
+    ('corona-lockerungen: autohäuser rechnen mit ...' holds the printed
+    'autohäuser rechnen mit ...')."""
+    if len(phrase.split()) < 3:
+        return False
+    at = text.find(phrase)
+    while at >= 0:
+        end = at + len(phrase)
+        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+            return True
+        at = text.find(phrase, at + 1)
+    return False
 
 
 def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
@@ -289,10 +341,15 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     """The headline a reader sees.
 
     1. An <h1> that the page's own metadata confirms (JSON-LD headline,
-       og:title, twitter:title or <title> equal to it, or made of it plus a
-       site name): the most confirmed one, a leading one on ties.
-    2. Else JSON-LD headline, og:title, the only <h1>, then <title>, each
-       without the site name (og:site_name, or an <h1> logo linking home).
+       og:title, twitter:title or <title> equal to it, made of it plus a
+       site name, or holding it as a phrase of three words or more): the
+       most confirmed one, a leading one on ties.
+    2. The only <h1> holding a metadata title plus a kicker: that title.
+    3. The only <h1> of three words or more: the printed headline, even when
+       the metadata words it differently (SEO titles).
+    4. Else JSON-LD headline, og:title, a two-word only <h1>, <title>, a
+       one-word only <h1>; metadata without the site name (og:site_name, an
+       <h1> logo linking home, the host).
     Candidates that are only the site's name are skipped."""
     ld = json_ld_articles(tree) if ld is None else ld
     site_name = extract_site_name(tree)
@@ -315,17 +372,55 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
             best, best_score = heading, score
     if best is not None:
         return best
-    candidates = cleaned_metas[:3] + (headings if len(headings) == 1 else []) + cleaned_metas[3:]
     segment_keys = site_keys | {_letters_key(n) for n in site_names} | host_site_keys(url)
     printed = _printed_headings(tree)
-    for candidate in candidates:
-        if not candidate:
-            continue
-        cleaned = strip_site_name(title_from_segments(
+
+    def without_site(candidate: str) -> str:
+        return strip_site_name(title_from_segments(
             strip_known_site_names(candidate, site_names), segment_keys, printed), site_name)
-        if cleaned:
-            return cleaned
+
+    metas_without_site = [without_site(m) if m else "" for m in cleaned_metas]
+    if len(headings) == 1:
+        inner = headline_inside_heading(headings[0], metas_without_site)
+        if inner:
+            return inner
+        if is_headline_sized(headings[0]):
+            return headings[0]
+    # A one-word <h1> ('Lorem', 'Willkommen') is weaker evidence than <title>.
+    only = headings if len(headings) == 1 else []
+    short = [h for h in only if not is_headline_sized(h, 2)]
+    candidates = metas_without_site[:3] + [h for h in only if h not in short] \
+        + metas_without_site[3:] + short
+    for candidate in candidates:
+        if candidate:
+            return candidate
     return None
+
+
+def headline_inside_heading(heading: str, meta_titles: list[str]) -> str | None:
+    """A metadata title printed inside the only <h1> together with a kicker,
+    a date or a section name ('Tunesien Große Aufgaben für die neue
+    Regierung' holding og:title 'Große Aufgaben für die neue Regierung'): the
+    metadata title is the headline."""
+    key = typography_key(heading)
+    for title in meta_titles:
+        inner = typography_key(title)
+        # Plain substring: kicker elements are often glued to the headline
+        # ("Einheit der WocheLagen-Pyramide mit GA2").
+        if title and len(inner) < len(key) and inner in key and is_headline_sized(title, 2):
+            return title
+    return None
+
+
+# CJK headlines run without spaces: about two characters make a word.
+_CJK_TITLE_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def is_headline_sized(heading: str, words: int = 3) -> bool:
+    """Three words or more: one or two words printed as the only <h1> are
+    a section, a site or a label ('Politics', 'Details', 'News'), not a
+    headline the metadata forgot."""
+    return len(heading.split()) >= words or len(_CJK_TITLE_RE.findall(heading)) >= 2 * words
 
 
 def _printed_headings(tree: lxml_html.HtmlElement) -> set[str]:
@@ -371,12 +466,73 @@ def extract_language(tree: lxml_html.HtmlElement) -> str | None:
 def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
                          now: datetime | None = None,
                          ld: list[dict[str, Any]] | None = None) -> datetime | None:
-    """JSON-LD datePublished, meta tags, <time datetime>, then a printed date."""
+    """JSON-LD datePublished, meta tags, <time datetime>, then a printed date.
+
+    A page that prints its last update instead of its first publication
+    (JSON-LD datePublished the 3rd, dateModified the 6th, "Monday, 6 January
+    2020" under the headline) is dated as printed: see `printed_update`."""
     for value in _date_candidates(tree, "datePublished", PUBLISHED_META, ld):
         parsed = parse_datetime(value, default_tz, now)
         if parsed:
+            if _only_generic_date_meta(tree, value, ld):
+                first = next(_printed_dates(tree), None)
+                printed = parse_datetime(first, default_tz, now) if first else None
+                return printed or parsed
+            modified = extract_modified_at(tree, default_tz, now=now, ld=ld)
+            if modified is not None and modified.date() != parsed.date():
+                first = next(_printed_dates(tree), None)
+                printed = parse_datetime(first, default_tz, now) if first else None
+                return printed_update(parsed, modified, printed)
             return parsed
     return None
+
+
+# Meta names that date the document, not necessarily the article: content
+# systems fill them with the time the page was generated or last saved.
+GENERIC_DATE_META = ("date", "dc.date", "dcterms.created")
+
+
+def _only_generic_date_meta(tree: lxml_html.HtmlElement, value: str,
+                            ld: list[dict[str, Any]] | None) -> bool:
+    """`value` is the page's only stated date and comes from a generic
+    <meta name="date"> (no JSON-LD date, no article:published_time): a date
+    printed for readers is more telling ('date' 2020-04-30 on an article
+    printed '29.04.2020, 12:01')."""
+    ld = json_ld_articles(tree) if ld is None else ld
+    if isinstance(_json_ld_value(ld, "datePublished"), str):
+        return False
+    specific = [n for n in PUBLISHED_META if n not in GENERIC_DATE_META]
+    if meta_content(tree, *specific):
+        return False
+    return meta_content(tree, *GENERIC_DATE_META) == value
+
+
+def printed_update(published: datetime, modified: datetime,
+                   printed: datetime | None) -> datetime:
+    """The stated publication date, unless the first date printed for
+    readers is the update's day and not the publication's: then the update
+    is the date the page gives."""
+    if printed is not None and printed.date() == modified.date() \
+            and printed.date() != published.date():
+        return modified
+    return published
+
+
+def _printed_dates(tree: lxml_html.HtmlElement) -> Iterator[str]:
+    """Dates printed for readers: <time> text, then elements whose class or
+    id says "date", outside other items' blocks."""
+    for time_el in tree.iter("time"):
+        if not in_other_content(time_el):
+            printed = find_visible_date(time_el.text_content())
+            if printed:
+                yield printed
+    for el in tree.xpath("//body//*[@class or @id]"):
+        if _DATE_CLASS_RE.search(f'{el.get("class", "")} {el.get("id", "")}'):
+            text = el.text_content()
+            if len(text) < 200:
+                printed = find_visible_date(text)
+                if printed and not in_other_content(el):
+                    yield printed
 
 
 def extract_modified_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
@@ -403,22 +559,10 @@ def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
     value = meta_content(tree, *meta_names)
     if value:
         yield value
-    times = [el for el in tree.iter("time") if not in_other_content(el)]
-    for time_el in times:
-        if time_el.get("datetime"):
+    for time_el in tree.iter("time"):
+        if time_el.get("datetime") and not in_other_content(time_el):
             yield time_el.get("datetime")
-    # Printed dates: <time> text first, then elements whose class says "date".
-    for time_el in times:
-        printed = find_visible_date(time_el.text_content())
-        if printed:
-            yield printed
-    for el in tree.xpath("//body//*[@class or @id]"):
-        if _DATE_CLASS_RE.search(f'{el.get("class", "")} {el.get("id", "")}'):
-            text = el.text_content()
-            if len(text) < 200:
-                printed = find_visible_date(text)
-                if printed and not in_other_content(el):
-                    yield printed
+    yield from _printed_dates(tree)
 
 
 # Blocks holding other items' dates: related posts, comments, sidebars,
@@ -444,34 +588,160 @@ def in_other_content(el: lxml_html.HtmlElement) -> bool:
     return False
 
 
-def extract_authors(tree: lxml_html.HtmlElement, fallback: str | None = None,
-                    ld: list[dict[str, Any]] | None = None) -> list[str]:
-    """Author names from JSON-LD, meta author, or trafilatura's guess, cleaned."""
+def extract_authors(tree: lxml_html.HtmlElement,
+                    fallback: str | Callable[[], str | None] | None = None,
+                    ld: list[dict[str, Any]] | None = None, url: str | None = None) -> list[str]:
+    """Author names from the article's JSON-LD, any JSON-LD person, meta
+    author, then `fallback` (trafilatura's byline guess; a callable is only
+    called when needed): the first source that still
+    names someone after cleaning (a meta author 'LAOLA1.at' or a theme's
+    'ThemeGrill' no longer hides the byline). Names equal to the site's
+    own name are the publisher, not an author."""
     ld = json_ld_articles(tree) if ld is None else ld
+    publisher = publisher_names(tree, ld, url)
+
+    def people(names: list[str], typed_people: bool = False) -> list[str]:
+        # A typed Person of two words or more is trusted over the site name.
+        return [n for n in clean_authors(names)
+                if not is_publisher_name(n, set() if typed_people and len(n.split()) > 1
+                                         else publisher)]
+
     value = _json_ld_value(ld, "author")
     names: list[str] = []
+    typed = True
     for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
-            names.append(str(item.get("name") or ""))
+        if isinstance(item, dict) and _is_person(item, default=True):
+            names.append(html_unescape(str(item.get("name") or "")))
+            typed = typed and _is_person(item)
         elif isinstance(item, str):
-            names.append(item)
-    if not any(names):
-        names = _json_ld_people(tree)
-    if not any(names):
+            names.append(html_unescape(item))
+            typed = False
+    # An author typed "Person" in JSON-LD is one, even when the blog is
+    # named after its author ('Haki Benita' on Haki Benita's blog).
+    found = people(names, typed_people=typed)
+    if not found:
+        found = people(_json_ld_people(tree))
+    if not found:
         meta = meta_content(tree, "author", "article:author", "parsely-author", "sailthru.author",
                             "dc.creator", "dcterms.creator", "citation_author", "byl")
         if meta and not meta.startswith("http"):
-            names = [meta]
-    if not any(names) and fallback:
-        names = fallback.split(";")
-    return clean_authors(names)
+            found = people([meta])
+    if not found and fallback:
+        guess = fallback() if callable(fallback) else fallback
+        found = people(guess.split(";")) if guess else []
+        if is_category_list(found):
+            found = []
+    if not found:
+        printed = printed_byline(tree)
+        found = people([printed]) if printed else []
+    return found
+
+
+# Text nodes that may open a printed byline ("By Jane Roe", "Von Anna
+# Schmidt", "Posted on 21. Juli 2019 by X"); libxml2 preselects, the regex
+# below decides on the block's text.
+_BYLINE_TEXT_XPATH = etree.XPath(
+    "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in (
+        "By ", "by ", "BY ", "Von", "von ", "Par ", "par ", "Por ", "Autor", "Author", "Written"))
+    + "]")
+# A printed name has two to four words ("Tim Anderson", "Klaus de Vries"): a
+# single capitalised word after "von"/"by" is as often a place or a noun.
+_NAME = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|van|von|der|den|la|le|di|da|del)){1,3}"
+# The label in any case, the names capitalised (a lower-case word after "von"
+# is running text: "von etwa einem Jahr").
+_PRINTED_BYLINE_RE = re.compile(
+    r"(?i:(?:^|[|·•]\s*|\b(?:posted|published|veröffentlicht|publiziert|geschrieben|erstellt|"
+    r"publié)\b[^|·•]{0,40}?\s)"
+    r"(?:written by|posted by|by|von|par|por|autor(?:in)?(?:/autor(?:in)?)?|author)):?\s+"
+    r"(?P<name>" + _NAME + r"(?:\s*(?:,|&|(?i:and|und|et|y))\s*" + _NAME + r")*)")
+_BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", "strong", "a",
+                  "h2", "h3", "h4", "h5", "h6", "td", "time", "footer"}
+MAX_BYLINE_BLOCK = 120
+
+
+def printed_byline(tree: lxml_html.HtmlElement) -> str | None:
+    """The first byline printed in a short block of the page, outside
+    comments, sidebars and related lists: 'By Tim Anderson July 11, 2011',
+    'Veröffentlicht am 13. März 2019 von Michael Veeser-Dombrowski'."""
+    seen: set[Any] = set()
+    for text in _BYLINE_TEXT_XPATH(tree):
+        holder = text.getparent()
+        if holder is not None and text.is_tail:
+            holder = holder.getparent()
+        # The label's own element, then the block around it (the label in
+        # <strong>, the name after it: "<li><strong>Autor</strong> X</li>").
+        for _ in range(2):
+            while holder is not None and holder.tag not in _BYLINE_BLOCKS:
+                holder = holder.getparent()
+            if holder is None or holder in seen:
+                break
+            seen.add(holder)
+            block = " ".join(holder.text_content().split())
+            if len(block) > MAX_BYLINE_BLOCK:
+                break
+            match = _PRINTED_BYLINE_RE.search(block)
+            if match:
+                if not in_other_content(holder):
+                    return match.group("name")
+                break
+            holder = holder.getparent()
+    return None
+
+
+# Legal forms: a name carrying one is a company or association.
+_ORGANISATION_RE = re.compile(
+    r"(?:^|\s)(?:gmbh|ag|e\.\s?v\.?|ev|kg|se|inc\.?|ltd\.?|llc|plc|s\.a\.?|sarl|s\.l\.?|"
+    r"corp\.?|co\.|bv|oy|ab)$"
+    r"|^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|de|at|ch|fr|it|es|nl|eu|info|co\.uk|uk|io|be|pl)$",
+    re.I)
+
+
+def is_category_list(names: list[str]) -> bool:
+    """Three or more one-word 'names' from a byline guess are the post's
+    categories or tags ('International; Photovoltaik; Speicher'), not people."""
+    return len(names) >= 3 and all(len(n.split()) == 1 for n in names)
+
+
+def _is_person(item: dict[str, Any], default: bool = False) -> bool:
+    """The JSON-LD object's @type is (or includes) Person; `default` when untyped."""
+    types = item.get("@type")
+    if types is None:
+        return default
+    types = types if isinstance(types, list) else [types]
+    return any(str(t).lower() == "person" for t in types)
+
+
+def publisher_names(tree: lxml_html.HtmlElement, ld: list[dict[str, Any]],
+                    url: str | None = None) -> set[str]:
+    """Letter keys of the names the site goes by: og:site_name,
+    application-name, the JSON-LD publisher, the host ('lecker' for
+    www.lecker.de). None when the JSON-LD says a person publishes the site
+    (a personal blog: its name is its author's)."""
+    names = {extract_site_name(tree) or ""}
+    publisher = _json_ld_value(ld, "publisher")
+    for item in publisher if isinstance(publisher, list) else [publisher]:
+        if isinstance(item, dict) and _is_person(item):
+            return set()
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            names.add(item["name"])
+    keys = {_letters_key(n) for n in names} | host_site_keys(url)
+    return keys - {""}
+
+
+def is_publisher_name(name: str, publisher_keys: set[str]) -> bool:
+    """True for the site's own name or an organisation ('Nestle Family' on
+    nestle-family.com, 'wegewerk GmbH', 'kath.net') given as the author."""
+    return _letters_key(name) in publisher_keys or bool(_ORGANISATION_RE.search(name.strip()))
 
 
 def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
     """Authors named by any JSON-LD object (a WebPage, a Recipe, a @graph
-    Person), when no article object names one."""
+    Person), when no article object names one. Images and videos name their
+    photographer: a credit, not the article's author."""
     names: list[str] = []
     for obj in _json_ld_objects(tree):
+        if str(obj.get("@type", "")).lower() in _MEDIA_TYPES:
+            continue
         value = obj.get("author") or obj.get("creator")
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
@@ -483,26 +753,51 @@ def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
     return names
 
 
+_MEDIA_TYPES = {"imageobject", "videoobject", "mediaobject", "audioobject", "photograph"}
+
+
 _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n)\s*", re.I)
 # "By", "View all posts by", "Von", "Par", "Autor:" ... before the name.
 _AUTHOR_PREFIX_RE = re.compile(
     r"^(?:(?:view all posts|posts|articles|stories|written|words|posted|edited|photos?|text|"
-    r"submitted|published)\s+by|"
-    r"by|from|von|vom|par|por|di|door|autor(?:in)?|author|redakteur(?:in)?)\s*:?\s+", re.I)
+    r"submitted|published|post author)\s+by|"
+    r"(?:ein\s+)?(?:artikel|beitrag|gastbeitrag|kommentar|interview|text|fotos?)\s+von|"
+    r"post author|by|from|von|vom|par|por|di|door|autor(?:in)?|author|auteur|autrice|autore|"
+    r"redakteur(?:in)?|interview|text|texte|"
+    # a role glued to the outlet: "FOCUS-Online-Experte", "Gastautor"
+    r"[\w-]*(?:experte|expertin|gastautor(?:in)?|korrespondent(?:in)?))\s*:?\s+", re.I)
 _NOT_A_PERSON_RE = re.compile(
     r"news|radio|press|staff|agency|reporter|editor|correspondent|contributor|"
-    r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d", re.I)
+    r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d|"
+    r"redaktion|rédaction|redacción|redazione|redactie", re.I)
 # Names that content systems print when there is no author.
 PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
                        "guest", "author", "webmaster", "wordpressadmin", "redaktion", "user",
-                       "username", "submitted"}
+                       "username", "submitted", "publisher", "autor", "autorin", "auteur",
+                       "auteurs", "autore", "autori", "autores", "unbenannt", "no author",
+                       "anónimo", "anonimo", "anonym", "anonyme", "text", "foto", "fotos",
+                       "interview", "zvg"}
+# News agencies, written in lower case too ("dpa", "Dpa"): not a person.
+NEWS_AGENCIES = {"dpa", "afp", "ap", "apa", "sda", "kna", "epd", "ddp", "efe", "ansa", "pap",
+                 "kyodo", "jiji", "xinhua", "sid", "ots", "ats", "anp", "belga", "tass", "upi"}
+# A byline fragment naming a country is an organisation's postal address
+# ("GIROMATCH, Frankfurt a. M, Germany"): the whole byline is dropped.
+_COUNTRY_RE = re.compile(
+    r"^(?:germany|deutschland|austria|österreich|switzerland|schweiz|suisse|france|italy|italia|"
+    r"spain|españa|usa|united states|united kingdom|uk|netherlands|nederland|belgium|belgique|"
+    r"poland|polska|canada|australia|india|brasil|brazil|mexico|méxico|argentina|chile)$", re.I)
+# "Art Edwards says", "Stephangoeldi said": the author of a comment.
+_COMMENTER_RE = re.compile(r"\s(?:says|said|sagt|schreibt|writes|wrote|dit|a dit)$", re.I)
 # A byline fragment that is only a date word or a date label ("Joe Wee,
 # February 3, 2015" splits into "February"; "Last Updated: January 7, 2025").
 _DATE_WORDS_RE = re.compile(
     r"^(?:(?:last\s+)?(?:updated|modified|published|posted)(?:\s+on)?|"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|"
-    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)$", re.I)
+    r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|januar|februar|märz|mai|"
+    r"juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|août|septembre|"
+    r"octobre|novembre|décembre)\.?|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+    r"stand|datum|date|zuletzt (?:geändert|aktualisiert)|aktualisiert|veröffentlicht)$", re.I)
 # Relative times left after the number is cut: "Aleš Vávra před 3 hodinami",
 # "Anna Schmidt vor 2 Stunden", "Ana Ruiz hace 5 horas".
 _TRAILING_RELATIVE_RE = re.compile(r"\s+(?:před|vor|hace|há|il y a|fa)$", re.I)
@@ -514,17 +809,32 @@ _ACRONYM_RE = re.compile(r"^[A-Z]{1,5}\.?$")
 _TRAILING_DATE_RE = re.compile(
     r"\s+(?:(?:january|february|march|april|may|june|july|august|september|october|"
     r"november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|"
-    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|updated|published|posted)(?:\s+\d.*|\s*,.*)?$"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|updated|published|posted|"
+    r"stand|aktualisiert|veröffentlicht|publié|mis à jour)(?:\s+\d.*|\s*,.*)?$"
     r"|\s*\d.*$", re.I)
+
+
+def strip_author_prefixes(text: str) -> str:
+    """Labels before a name, however many: 'Post author By X', 'Von
+    FOCUS-Online-Experte X' -> 'X'."""
+    for _ in range(3):
+        stripped = _AUTHOR_PREFIX_RE.sub("", text)
+        if stripped == text:
+            break
+        text = stripped
+    return text
 
 
 def clean_author_name(part: str) -> str | None:
     """One byline fragment to a person's name, or None when it is not one."""
-    part = _AUTHOR_PREFIX_RE.sub("", normalize_text(part)).strip(" .,:-–—|")
+    part = strip_author_prefixes(normalize_text(part)).strip(" .,:-–—|")
     part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
     part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
     part = _TRAILING_RELATIVE_RE.sub("", part)
+    if _COMMENTER_RE.search(part):
+        return None
     if not part or part.casefold() in PLACEHOLDER_AUTHORS or _NOT_A_PERSON_RE.search(part) \
+            or part.casefold() in NEWS_AGENCIES \
             or _DATE_WORDS_RE.match(part) or _ACRONYM_RE.match(part):
         return None
     if not 1 <= len(part.split()) <= 4:
@@ -536,8 +846,11 @@ def clean_authors(names: list[str]) -> list[str]:
     """Split "By A and B, ABC News" into people: ['A', 'B']."""
     people: list[str] = []
     for raw in names:
-        text = _AUTHOR_PREFIX_RE.sub("", normalize_text(raw or ""))
-        for part in _AUTHOR_SPLIT_RE.split(text):
+        text = strip_author_prefixes(normalize_text(raw or ""))
+        parts = _AUTHOR_SPLIT_RE.split(text)
+        if any(_COUNTRY_RE.match(part.strip(" .")) for part in parts):
+            continue
+        for part in parts:
             name = clean_author_name(part)
             if name and name.casefold() not in {p.casefold() for p in people}:
                 people.append(name)

@@ -8,6 +8,8 @@ from pipelines.cleanup import clean_paragraphs, strip_leading_repeats
 
 TITLE = "Storm knocks out power"
 DECK = "Hundreds of thousands of homes were without power on Thursday."
+LONG = ("The article goes on after the list with a paragraph long enough to be text, not "
+        "another story's headline: it runs well past the length of a related-link line.")
 
 
 @pytest.mark.parametrize("paragraphs, expected", [
@@ -36,3 +38,47 @@ def test_clean_paragraphs_moves_rights_and_drops_prompts(paragraphs, expected_bo
     result = clean_paragraphs(paragraphs, title=TITLE)
     assert result.paragraphs == expected_body
     assert result.rights == expected_rights
+
+
+@pytest.mark.parametrize("paragraphs, expected", [
+    # A "read also" label with another story's headline, in several languages.
+    (["Text one.", "Lea también: Impiden ingreso a Nicaragua a reportero", "Text two."],
+     ["Text one.", "Text two."]),
+    (["Text one.", "À lire aussi » Ballonnements, lourdeurs", "Text two."], ["Text one.", "Text two."]),
+    (["Text one.", "Read more: Looted colonial art: Germany to set up office", "Text two."],
+     ["Text one.", "Text two."]),
+    # A heading standing alone takes the short headline after it along ...
+    (["Text one.", "Schon gelesen?", "Luftwaffe beginnt Training", LONG], ["Text one.", LONG]),
+    # ... and a trailing list of other stories entirely.
+    (["Text one.", "Weitere Themen", "Headline A", "Headline B"], ["Text one."]),
+    # A sentence that starts like a heading is text.
+    (["Text one.", "Weitere Informationen erteilt Anne Althaus unter Tel. 02382 59743."],
+     ["Text one.", "Weitere Informationen erteilt Anne Althaus unter Tel. 02382 59743."]),
+])
+def test_read_also_lines_dropped(paragraphs, expected):
+    assert clean_paragraphs(paragraphs, title=TITLE).paragraphs == expected
+
+
+@pytest.mark.parametrize("line", [
+    "Never miss the latest news by signing up to our newsletter today!",
+    "Subscribe now to our eNATION edition for the full story.",
+    "If you’re seeing this message but you’re already a subscriber, you can log in.",
+    "Pour lire la suite",
+    "Verraten Sie gerne in den Kommentaren: Was bedeutet der Award für Sie?",
+    "Anzeige",
+    "Titelbild: Geyres Christophe/ABACA/picture-alliance",
+    "Crédits photos : Bestimage",
+    "Fot. Lukasz Nowaczyk / Agencja Gazeta",
+    "Letzte Änderung 14.02.2019",
+])
+def test_publisher_prompts_and_credits_dropped(line):
+    assert clean_paragraphs(["Text one.", line, "Text two."], title=TITLE).paragraphs == \
+        ["Text one.", "Text two."]
+
+
+@pytest.mark.parametrize("line", [
+    "Werbung nervt. Tracking nervt. Nerven nervt.",
+    "The newsletter industry has grown fast, analysts say, and readers pay for it.",
+])
+def test_text_resembling_prompts_kept(line):
+    assert clean_paragraphs(["Text one.", line], title=TITLE).paragraphs == ["Text one.", line]

@@ -46,3 +46,14 @@ def test_time_without_zone_is_read_in_the_source_timezone():
     from zoneinfo import ZoneInfo
     parsed = parse_datetime("2022-01-24 10:15", ZoneInfo("Europe/Berlin"), NOW)
     assert parsed == datetime(2022, 1, 24, 9, 15, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("value, expected", [
+    # Dotted and dashed numeric dates in meta tags put the day first.
+    ("10.12.2022, 07:00:03", datetime(2022, 12, 10, 7, 0, 3, tzinfo=timezone.utc)),
+    ("01-11-2023 10:29", datetime(2023, 11, 1, 10, 29, tzinfo=timezone.utc)),
+    # ISO stays ISO.
+    ("2022-10-12T07:00:03Z", datetime(2022, 10, 12, 7, 0, 3, tzinfo=timezone.utc)),
+])
+def test_parse_datetime_day_first_numeric(value, expected):
+    assert parse_datetime(value, timezone.utc, NOW) == expected

@@ -43,3 +43,9 @@ def test_date_day_correct(pred, gold, expected):
 def test_date_day_correct_utc_keeps_the_first_rounds_comparison():
     gold = parse_gold_date("2018-06-19T05:50:00+09:00")
     assert not date_day_correct_utc(datetime(2018, 6, 19, tzinfo=timezone.utc), gold)
+
+
+def test_gold_date_written_year_day_month_is_read_as_such():
+    from evaluation.datasets import parse_gold_date
+    assert parse_gold_date("2022-29-11").day == "2022-11-29"
+    assert parse_gold_date("2022-11-12").day == "2022-11-12"

@@ -174,3 +174,20 @@ def test_drop_hidden_nodes(attributes, kept):
     text = drop_hidden_nodes(tree).text_content()
     assert ("Hidden text." in text) is kept
     assert "tail" in text and "Shown." in text and "End." in text
+
+
+@pytest.mark.parametrize("body", [
+    '<div class="byline">By <a rel="author" href="/a">Jane Roe</a></div><p>Text.</p>',
+    # A byline inside a comment block is pruned; the article's one is found.
+    '<div class="comments"><span class="author">Commenter</span></div>'
+    '<p class="author-name">Anna Schmidt</p>',
+    # A <time> inside the byline is pruned, its tail text kept.
+    '<span class="author">Von <time>12.01.2022</time> Max Muster</span>',
+    '<div id="author-box"><figure>x</figure><span>Lea Wolf</span>, Redaktion</div>',
+    '<p>No byline here.</p>',
+])
+def test_byline_author_matches_trafilatura(body):
+    from trafilatura.metadata import extract_author
+    from pipelines.extract import byline_author, parse_html
+    tree = parse_html(f"<html><body>{body}</body></html>")
+    assert byline_author(tree) == extract_author(tree)

@@ -44,6 +44,23 @@ def tree(markup: str):
     ('<head><script type="application/ld+json">{"@type": "NewsArticle", "headline": '
      '"Strava unveils &#8216;family&#8217; plan"}</script></head><body><p>x</p></body>',
      "Strava unveils ‘family’ plan"),
+    # The only <h1> printed inside a longer og:title (a kicker before it): confirmed.
+    ('<head><meta property="og:title" content="Corona-Lockerungen: Autohäuser rechnen mit '
+     'Verlusten | MDR.DE"></head><body><h1>Autohäuser rechnen mit Verlusten</h1></body>',
+     "Autohäuser rechnen mit Verlusten"),
+    # The only <h1> holds og:title plus a kicker glued to it: og:title is the headline.
+    ('<head><meta property="og:title" content="Lagen-Pyramide mit GA2"></head><body>'
+     '<h1><span>Einheit der Woche</span>Lagen-Pyramide mit GA2</h1></body>',
+     "Lagen-Pyramide mit GA2"),
+    # The only <h1>, a headline that metadata words differently: the printed one.
+    ('<head><meta property="og:title" content="Firmenwagen: Leasen oder Finanzieren? | Site">'
+     '</head><body><h1>Firmenwagen: Leasing oder Finanzierung?</h1></body>',
+     "Firmenwagen: Leasing oder Finanzierung?"),
+    # A one-word <h1> is weaker than <title>.
+    ('<head><title>Base URL test</title></head><body><h1>Lorem</h1></body>', "Base URL test"),
+    # ... and two words do not outweigh og:title.
+    ('<head><meta property="og:title" content="Minecraft 1.8 - The Bountiful Update"></head>'
+     '<body><h1>Minecraft News</h1></body>', "Minecraft 1.8 - The Bountiful Update"),
 ])
 def test_extract_title(markup, expected):
     assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
@@ -74,6 +91,12 @@ def test_title_segments(title, expected):
     (["Associated Press"], []),
     (["Morgan Winsor", "morgan winsor"], ["Morgan Winsor"]),
     (["Jane Doe; John Roe"], ["Jane Doe", "John Roe"]),
+    (["Post author By Helge Fahrnberger"], ["Helge Fahrnberger"]),
+    (["Von FOCUS-Online-Experte Robin Tschöpe"], ["Robin Tschöpe"]),
+    (["Auteur Anna Kubišta"], ["Anna Kubišta"]),
+    (["Sara Zinnecker Stand"], ["Sara Zinnecker"]),
+    (["Redaktion datev.de"], []),
+    (["publisher"], []),
 ])
 def test_clean_authors(names, expected):
     assert clean_authors(names) == expected
@@ -233,3 +256,119 @@ def test_published_date_skips_related_posts_comments_and_asides(markup, expected
 ])
 def test_title_without_kicker(markup, expected):
     assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
+
+
+YOAST_GRAPH = ('<script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+               '{"@type": "Article", "headline": "H", "author": {"@id": "https://x.org/#/schema/person/1"},'
+               ' "publisher": {"@id": "https://x.org/#organization"}},'
+               '{"@type": "Person", "@id": "https://x.org/#/schema/person/1", "name": "Evan Symon"}]}'
+               '</script>')
+
+
+def test_authors_json_ld_reference_resolved():
+    """Yoast SEO names the article's author by @id; the Person is elsewhere in the graph."""
+    assert extract_authors(tree(f"<head>{YOAST_GRAPH}</head><body><p>x</p></body>")) == ["Evan Symon"]
+
+
+@pytest.mark.parametrize("markup, expected", [
+    # The site's own name as meta author is the publisher.
+    ('<head><meta property="og:site_name" content="CyberCook"><meta name="author" '
+     'content="CyberCook"></head><body><p>x</p></body>', []),
+    # An organisation by its legal form or as a domain name.
+    ('<head><meta name="author" content="wegewerk GmbH"></head><body><p>x</p></body>', []),
+    ('<head><meta name="author" content="kath.net"></head><body><p>x</p></body>', []),
+    # A JSON-LD author typed Person stays, even when the blog is named after her.
+    ('<head><meta property="og:site_name" content="Haki Benita"><script type="application/ld+json">'
+     '{"@type": "BlogPosting", "author": {"@type": "Person", "name": "Haki Benita"}}</script>'
+     '</head><body><p>x</p></body>', ["Haki Benita"]),
+])
+def test_authors_publisher_is_not_an_author(markup, expected):
+    assert extract_authors(tree(markup), url="https://www.cybercook.com.br/receita") == expected
+
+
+def test_authors_fall_through_to_byline_when_meta_is_not_a_person():
+    markup = '<head><meta name="author" content="LAOLA1.at"></head><body><p>x</p></body>'
+    assert extract_authors(tree(markup), fallback=lambda: "Alexander Karper") == ["Alexander Karper"]
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["GIROMATCH, Frankfurt a. M, Germany"], []),     # an organisation's address
+    (["dpa"], []), (["Dpa"], []),                      # agencies in any case
+    (["Art Edwards says"], []),                        # a commenter
+    (["Stand"], []), (["Zuletzt geändert"], []),       # date labels
+    (["No Author"], []), (["anónimo"], []),
+])
+def test_clean_authors_not_people(names, expected):
+    assert clean_authors(names) == expected
+
+
+def test_byline_category_list_is_not_authors():
+    markup = '<head></head><body><p>x</p></body>'
+    assert extract_authors(tree(markup), fallback="CSP; International; Photovoltaik; Speicher") == []
+
+
+def test_one_word_person_named_like_the_site_is_the_publisher():
+    markup = ('<head><script type="application/ld+json">{"@type": "BlogPosting", "author": '
+              '{"@type": "Person", "name": "hejfish"}}</script></head><body><p>x</p></body>')
+    assert extract_authors(tree(markup), url="https://www.hejfish.com/news/1") == []
+
+
+def _dated_page(printed: str) -> str:
+    return ('<head><script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "2020-01-03T09:48:24Z", "dateModified": "2020-01-06T09:22:36Z"}'
+            f'</script></head><body><h1>H</h1><div class="date">{printed}</div><p>x</p></body>')
+
+
+@pytest.mark.parametrize("printed, day", [
+    # The page prints the update's day only: that is the date it gives readers.
+    ("Monday, 6 January 2020", 6),
+    # It prints the publication day: the stated publication date.
+    ("Friday, 3 January 2020", 3),
+    # Nothing printed: the stated publication date.
+    ("", 3),
+])
+def test_published_at_printed_update(printed, day):
+    value = extract_published_at(tree(_dated_page(printed)),
+                                 now=datetime(2021, 1, 1, tzinfo=timezone.utc))
+    assert value.day == day
+
+
+@pytest.mark.parametrize("metas, expected_day", [
+    # Only a generic <meta name="date">: the date printed for readers wins.
+    ('<meta name="date" content="2020-04-30">', 29),
+    # A specific publication meta is kept.
+    ('<meta property="article:published_time" content="2020-04-30T08:00:00Z">', 30),
+])
+def test_published_at_generic_date_meta(metas, expected_day):
+    markup = (f'<head>{metas}</head><body><h1>H</h1><span class="date">29.04.2020, 12:01</span>'
+              '<p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2021, 1, 1, tzinfo=timezone.utc))
+    assert value.day == expected_day
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('<h1>H</h1><address>By Tim Anderson</address><p>Text.</p>', ["Tim Anderson"]),
+    ('<h1>H</h1><p>Veröffentlicht am 13. März 2019 von Michael Veeser-Dombrowski</p>',
+     ["Michael Veeser-Dombrowski"]),
+    ('<h1>H</h1><p>Von Volkmar Kabisch, Jan Lukas Strozyk und Benedikt Strunz, NDR</p>',
+     ["Volkmar Kabisch", "Jan Lukas Strozyk", "Benedikt Strunz"]),
+    ('<h1>H</h1><em>Written by: Julie Mollins</em>', ["Julie Mollins"]),
+    # Running text, a place or a lone noun after "von"/"by" is not a byline.
+    ('<h1>H</h1><p>Die Unterlagen stammen von etwa einem Jahr.</p>', []),
+    ('<h1>H</h1><p>Von Helsingborg nach Malmö</p>', []),
+    # A byline inside the comments is a commenter's.
+    ('<h1>H</h1><div class="comments"><p>By Jane Roe</p></div>', []),
+])
+def test_printed_byline(body, expected):
+    assert extract_authors(tree(f"<head></head><body>{body}</body>")) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # The label in its own element, the name after it in the block.
+    ('<h1>H</h1><ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>',
+     ["Roman Goncharenko"]),
+    ('<h1>H</h1><ul><li>Von: <a href="/p/1">Bill MCCARTHY</a>, <a href="/p/2">Marisha GOLDHAMER'
+     '</a></li></ul>', ["Bill MCCARTHY", "Marisha GOLDHAMER"]),
+])
+def test_printed_byline_label_apart(body, expected):
+    assert extract_authors(tree(f"<head></head><body>{body}</body>")) == expected
