@@ -26,6 +26,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from hashlib import blake2b
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
@@ -38,6 +39,7 @@ FINGERPRINT_BITS = 128
 MAX_DISTANCE = 28          # of 128 bits; see the calibration above
 DEFAULT_WINDOW_DAYS = 30   # syndicated copies appear within days of the original
 _WORD_RE = re.compile(r"\w+")
+_LOW_BITS = (1 << 64) - 1
 
 
 def body_fingerprint(body: str) -> str:
@@ -78,12 +80,18 @@ def distance(a: str, b: str) -> int:
 class NearDuplicateIndex:
     """Fingerprints of recent articles, all sources, in order of first sight.
 
-    A linear scan with XOR and popcount: about 50 ns a comparison, so a
-    30-day window of tens of thousands of articles costs milliseconds per
-    new article."""
+    A distance of 28 bits in 128 is too loose for an exact sub-linear index
+    (the pigeonhole tables of Manku et al. need a handful of bits), so every
+    lookup compares with every entry, vectorised: the fingerprints sit in two
+    numpy uint64 columns, XOR and popcount run over all of them at once (about
+    3 ns an entry; a 30-day window of 300,000 articles costs about a
+    millisecond per new article, 16 bytes per entry)."""
 
     def __init__(self) -> None:
-        self._entries: list[tuple[int, str]] = []   # (fingerprint, first copy's article_id)
+        self._high = np.empty(1024, dtype=np.uint64)    # bits 127..64 of each fingerprint
+        self._low = np.empty(1024, dtype=np.uint64)     # bits 63..0
+        self._size = 0
+        self._firsts: list[str] = []                    # the first copy's article_id, per entry
         self._ids: set[str] = set()
 
     @classmethod
@@ -113,17 +121,26 @@ class NearDuplicateIndex:
         return index
 
     def add(self, article_id: str, fingerprint: str, duplicate_of: str | None = None) -> None:
-        if article_id not in self._ids:
-            self._ids.add(article_id)
-            self._entries.append((int(fingerprint, 16), duplicate_of or article_id))
+        if article_id in self._ids:
+            return
+        self._ids.add(article_id)
+        if self._size == len(self._high):
+            self._high = np.concatenate([self._high, np.empty_like(self._high)])
+            self._low = np.concatenate([self._low, np.empty_like(self._low)])
+        value = int(fingerprint, 16)
+        self._high[self._size], self._low[self._size] = value >> 64, value & _LOW_BITS
+        self._size += 1
+        self._firsts.append(duplicate_of or article_id)
 
     def first_copy(self, article_id: str, fingerprint: str) -> str | None:
         """The article_id of the first copy of this text, if another article is one."""
         value = int(fingerprint, 16)
-        for other, first in self._entries:
-            if (value ^ other).bit_count() <= MAX_DISTANCE and first != article_id:
-                return first
+        bits = (np.bitwise_count(self._high[:self._size] ^ np.uint64(value >> 64))
+                + np.bitwise_count(self._low[:self._size] ^ np.uint64(value & _LOW_BITS)))
+        for entry in np.flatnonzero(bits <= MAX_DISTANCE):
+            if self._firsts[entry] != article_id:
+                return self._firsts[entry]
         return None
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._size

@@ -111,3 +111,25 @@ def test_fingerprint_values_stay_those_of_earlier_runs():
 def test_fingerprint_of_a_very_long_repetitive_body_is_its_shingle_hash():
     """More than 65,535 equal shingles overflowed the old 16-bit counters."""
     assert body_fingerprint("x " * 70000) == body_fingerprint("x x x")
+
+
+def test_index_finds_the_first_entry_within_the_distance_as_a_plain_scan_would():
+    import random
+    rng = random.Random(7)
+    entries = [(f"id{n}", f"{rng.getrandbits(128):032x}") for n in range(3000)]
+    index = NearDuplicateIndex()
+    for article_id, fingerprint in entries:
+        index.add(article_id, fingerprint)
+    # Queries near some entries (a few bits flipped), and far from all.
+    queries = []
+    for article_id, fingerprint in rng.sample(entries, 40):
+        value = int(fingerprint, 16)
+        for bit in rng.sample(range(128), rng.choice([3, MAX_DISTANCE, MAX_DISTANCE + 1, 40])):
+            value ^= 1 << bit
+        queries.append(("new", f"{value:032x}"))
+    queries.append(entries[5])      # an entry itself: not its own copy
+    for article_id, fingerprint in queries:
+        plain = next((other for other, known in entries
+                      if distance(fingerprint, known) <= MAX_DISTANCE and other != article_id), None)
+        assert index.first_copy(article_id, fingerprint) == plain
+    assert len(index) == 3000
