@@ -20,7 +20,10 @@ scrapy-redis provides the shared priority queue and duplicate filter; on top:
   first is dropped. So an article fetched twice (under two URLs, or again after
   its worker died having published it) is archived once. When a worker is lost,
   its claims on files it never published are released before its requests go
-  back to the queue.
+  back to the queue. (A worker only thought lost, silent but alive, could still
+  publish such a file, and a file a dying worker left in its machine's spool is
+  uploaded later: either may then duplicate rows another worker archived. The
+  publish is not fenced by Redis.)
 - cluster politeness (`ClusterThrottle`): every request to a host reserves the
   next free slot of that host in Redis, DOWNLOAD_DELAY apart, at the moment it
   is sent, so N workers together keep the delay one crawler would.
