@@ -308,21 +308,6 @@ def heading_support(heading: str, meta_titles: list[str]) -> tuple[int, bool]:
 
 def _contains_phrase(text: str, phrase: str) -> bool:
     """`phrase` of at least three words inside `text`, on word boundaries
-    ('Corona-Lockerungen: Autohäuser rechnen mit ...' holds the printed
-    'Autohäuser rechnen mit ...')."""
-    if len(phrase.split()) < 3:
-        return False
-    at = text.find(phrase)
-    while at >= 0:
-        end = at + len(phrase)
-        if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
-            return True
-        at = text.find(phrase, at + 1)
-    return False
-
-
-def _contains_phrase(text: str, phrase: str) -> bool:
-    """`phrase` of at least three words inside `text`, on word boundaries
     ('corona-lockerungen: autohäuser rechnen mit ...' holds the printed
     'autohäuser rechnen mit ...')."""
     if len(phrase.split()) < 3:
