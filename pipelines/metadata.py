@@ -465,15 +465,21 @@ def extract_language(tree: lxml_html.HtmlElement) -> str | None:
 
 def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
                          now: datetime | None = None,
-                         ld: list[dict[str, Any]] | None = None) -> datetime | None:
+                         ld: list[dict[str, Any]] | None = None,
+                         url: str | None = None) -> datetime | None:
     """JSON-LD datePublished, meta tags, <time datetime>, then a printed date.
 
     A page that prints its last update instead of its first publication
     (JSON-LD datePublished the 3rd, dateModified the 6th, "Monday, 6 January
-    2020" under the headline) is dated as printed: see `printed_update`."""
-    for value in _date_candidates(tree, "datePublished", PUBLISHED_META, ld):
+    2020" under the headline) is dated as printed: see `printed_update`.
+    A date found only in the text yields to a full date in the URL's path
+    (see `url_path_date`)."""
+    structured = _structured_date_count(tree, ld)
+    for index, value in enumerate(_date_candidates(tree, "datePublished", PUBLISHED_META, ld)):
         parsed = parse_datetime(value, default_tz, now)
         if parsed:
+            if index >= structured:
+                return prefer_url_date(parsed, url_path_date(url, now))
             if _only_generic_date_meta(tree, value, ld):
                 first = next(_printed_dates(tree), None)
                 printed = parse_datetime(first, default_tz, now) if first else None
@@ -513,9 +519,80 @@ def printed_update(published: datetime, modified: datetime,
     readers is the update's day and not the publication's: then the update
     is the date the page gives."""
     if printed is not None and printed.date() == modified.date() \
-            and printed.date() != published.date():
+            and printed.date() != published.date() and modified > published:
         return modified
     return published
+
+
+# Labels that introduce the publication date in running text, in the
+# languages most pages are written in. Update labels ("Aktualisiert",
+# "Letzte Änderung", "Updated") are deliberately absent.
+_PUBLISHED_LABEL_RE = re.compile(
+    r"\b(?:veröffentlicht|erschienen|erstellt|publiziert|published|posted|publié|"
+    r"mis en ligne|publicado|pubblicato|gepubliceerd)"
+    r"(?:\s+(?:am|on|le|el|em|il|op))?\s*:?\s*(?:den\s+)?", re.I)
+_TEXT_NODES = etree.XPath("//body//text()")
+
+
+def labelled_published_date(tree: lxml_html.HtmlElement) -> str | None:
+    """The date printed right after a publication label ("Veröffentlicht am
+    16.08.2019", "Erschienen am: 01.11.2023", "Published on May 3, 2021",
+    "Publié le 3 février 2021"), outside comments, sidebars and teasers: for
+    pages that state no date anywhere else, a better guess than the text
+    search (which took a comment's date or a "last changed" stamp)."""
+    for text in _TEXT_NODES(tree):
+        if len(text) > 200:
+            continue
+        for label in _PUBLISHED_LABEL_RE.finditer(text):
+            parent = text.getparent()
+            if parent is None or in_other_content(parent):
+                break
+            after = text[label.end():].strip()
+            if not after:   # the date is printed in the next element
+                block = parent.text_content()
+                after = block[block.find(text) + len(text):] if text in block else ""
+            after = after[:80]
+            printed = find_visible_date(after)
+            if printed and 0 <= after.find(printed[:4]) <= 12:
+                return printed
+    return None
+
+
+def _structured_date_count(tree: lxml_html.HtmlElement,
+                           ld: list[dict[str, Any]] | None) -> int:
+    """How many of `_date_candidates`' first values are stated for machines
+    (JSON-LD, meta, <time datetime>) rather than printed."""
+    ld = json_ld_articles(tree) if ld is None else ld
+    count = int(isinstance(_json_ld_value(ld, "datePublished"), str))
+    count += int(bool(meta_content(tree, *PUBLISHED_META)))
+    count += sum(1 for el in tree.iter("time")
+                 if el.get("datetime") and not in_other_content(el))
+    return count
+
+
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
+
+
+def url_path_date(url: str | None, now: datetime | None = None) -> datetime | None:
+    """The day a URL's path names as /YYYY/MM/DD/ (blogs and news sites file
+    articles under their publication day), or None."""
+    match = _URL_DATE_RE.search(urlsplit(url).path) if url else None
+    if not match:
+        return None
+    try:
+        day = datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return day if day <= (now or datetime.now(timezone.utc)) else None
+
+
+def prefer_url_date(printed: datetime, in_url: datetime | None) -> datetime:
+    """A date read from the page's text only (no JSON-LD, meta or <time>
+    value) is often another item's (a comment, an update, the day before in a
+    list); the publication day filed in the URL is the article's."""
+    if in_url is not None and printed.date() != in_url.date():
+        return in_url
+    return printed
 
 
 def _printed_dates(tree: lxml_html.HtmlElement) -> Iterator[str]:

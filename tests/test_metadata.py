@@ -372,3 +372,51 @@ def test_printed_byline(body, expected):
 ])
 def test_printed_byline_label_apart(body, expected):
     assert extract_authors(tree(f"<head></head><body>{body}</body>")) == expected
+
+
+def test_published_at_update_stamped_before_publication_is_not_the_date():
+    # A post scheduled for the 25th was last saved on the 7th: the modified
+    # date lies before the publication and is not the page's date, even when
+    # a theme prints it.
+    markup = ('<head><meta property="article:published_time" content="2022-12-25T11:00:02+00:00">'
+              '<meta property="article:modified_time" content="2022-12-07T09:10:52+00:00">'
+              '</head><body><h1>H</h1><span class="date">2022-12-07 10:10</span><p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc))
+    assert value.date().isoformat() == "2022-12-25"
+
+
+@pytest.mark.parametrize("url, expected", [
+    # Only a printed date (another item's, an update): the URL's day wins.
+    ("https://blog.example.org/2017/06/07/post/", "2017-06-07"),
+    # No date in the URL: the printed one.
+    ("https://blog.example.org/post/", "2019-01-07"),
+])
+def test_published_at_printed_only_yields_to_url_day(url, expected):
+    markup = '<body><h1>H</h1><span class="date">Jan 7 2019, 16:05</span><p>x</p></body>'
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc),
+                                 url=url)
+    assert value.date().isoformat() == expected
+
+
+def test_published_at_stated_date_is_not_overridden_by_url_day():
+    markup = ('<head><meta property="article:published_time" content="2021-03-14T20:10:50Z">'
+              '</head><body><h1>H</h1><p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc),
+                                 url="https://example.org/2021/03/08/story/")
+    assert value.date().isoformat() == "2021-03-14"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('<p>Veröffentlicht am 16.08.2019</p>', "2019-08-16"),
+    ('<p class="footer">Letzte Änderung: 31.10.2023<br>Erschienen am: 01.11.2023</p>',
+     "2023-11-01"),
+    ('<div>Published on <span>May 3, 2021</span></div>', "May 3, 2021"),
+    # A comment's date is another item's.
+    ('<div class="comments"><p>Posted on 24.08.2019</p></div>', None),
+    # No label: nothing.
+    ('<p>Am 16.08.2019 fand das Fest statt.</p>', None),
+])
+def test_labelled_published_date(body, expected):
+    from pipelines.metadata import labelled_published_date
+    value = labelled_published_date(tree(f"<body><h1>H</h1>{body}</body>"))
+    assert (value if value is None or not value[0].isdigit() else value[:10]) == expected
