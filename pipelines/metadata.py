@@ -475,6 +475,10 @@ def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timez
     A date found only in the text yields to a full date in the URL's path
     (see `url_path_date`)."""
     structured = _structured_date_count(tree, ld)
+    stated = [parse_datetime(v, default_tz, now) for v in _stated_published_values(tree, ld)]
+    chosen = printed_among_stated([d for d in stated if d is not None], tree, default_tz, now)
+    if chosen is not None:
+        return chosen
     for index, value in enumerate(_date_candidates(tree, "datePublished", PUBLISHED_META, ld)):
         parsed = parse_datetime(value, default_tz, now)
         if parsed:
@@ -555,6 +559,47 @@ def labelled_published_date(tree: lxml_html.HtmlElement) -> str | None:
             printed = find_visible_date(after)
             if printed and 0 <= after.find(printed[:4]) <= 12:
                 return printed
+    return None
+
+
+def _stated_published_values(tree: lxml_html.HtmlElement,
+                             ld: list[dict[str, Any]] | None) -> list[str]:
+    """Every publication date the page states for machines: JSON-LD
+    datePublished, then each publication <meta> present (not the generic
+    'date'/'dc.date', often the time the page was generated)."""
+    ld = json_ld_articles(tree) if ld is None else ld
+    values = []
+    value = _json_ld_value(ld, "datePublished")
+    if isinstance(value, str):
+        values.append(value)
+    wanted = set(PUBLISHED_META) - set(GENERIC_DATE_META)
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key in wanted and (meta.get("content") or "").strip():
+            values.append(meta.get("content").strip())
+    return values
+
+
+def printed_among_stated(stated: list[datetime], tree: lxml_html.HtmlElement,
+                         default_tz: tzinfo, now: datetime | None) -> datetime | None:
+    """When the stated publication dates disagree on the day (JSON-LD the
+    4th, article:published_time the 6th; 'pubdate' December, 'DC.date.issued'
+    February), the one whose day the page prints first (in any short text
+    outside other items' blocks); None when they agree or the page prints
+    none of them."""
+    days = {d.date() for d in stated}
+    if len(days) < 2:
+        return None
+    for text in _TEXT_NODES(tree):
+        if len(text) > 1000 or len(text.strip()) > 120:
+            continue
+        found = find_visible_date(text)
+        printed = parse_datetime(found, default_tz, now) if found else None
+        if printed is not None and printed.date() in days:
+            parent = text.getparent()
+            if parent is not None and parent.tag not in ("script", "style") \
+                    and not in_other_content(parent):
+                return next(d for d in stated if d.date() == printed.date())
     return None
 
 

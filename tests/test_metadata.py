@@ -420,3 +420,20 @@ def test_labelled_published_date(body, expected):
     from pipelines.metadata import labelled_published_date
     value = labelled_published_date(tree(f"<body><h1>H</h1>{body}</body>"))
     assert (value if value is None or not value[0].isdigit() else value[:10]) == expected
+
+
+@pytest.mark.parametrize("printed, expected", [
+    # JSON-LD and article:published_time disagree; the page prints the meta's day.
+    ("06.01.2022", "2022-01-06"),
+    # It prints the JSON-LD's day.
+    ("4. Januar 2022", "2022-01-04"),
+    # It prints neither: the JSON-LD date as before.
+    ("", "2022-01-04"),
+])
+def test_published_at_disagreeing_stated_dates_printed_one_wins(printed, expected):
+    markup = ('<head><script type="application/ld+json">{"@type": "NewsArticle", '
+              '"datePublished": "2022-01-04T07:29:00.000Z"}</script>'
+              '<meta property="article:published_time" content="2022-01-06T08:29:34"></head>'
+              f'<body><h1>H</h1><div class="info-item">{printed}</div><p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc))
+    assert value.date().isoformat() == expected
