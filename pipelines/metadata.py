@@ -748,6 +748,9 @@ def extract_authors(tree: lxml_html.HtmlElement,
                             "dc.creator", "dcterms.creator", "citation_author", "byl")
         if meta and not meta.startswith("http"):
             found = people([meta])
+    if not found:
+        labelled = labelled_meta_author(tree)
+        found = people([labelled]) if labelled else []
     if not found and fallback:
         guess = fallback() if callable(fallback) else fallback
         found = people(guess.split(";")) if guess else []
@@ -759,12 +762,36 @@ def extract_authors(tree: lxml_html.HtmlElement,
     return found
 
 
+# Sharing plugins name the author in their own tags: Yoast's Twitter card
+# pair (twitter:label1 "Written by"/"Verfasst von", twitter:data1 the name),
+# Shareaholic's article_author_name.
+_AUTHOR_LABEL_RE = re.compile(
+    r"^(?:written by|verfasst von|geschrieben von|écrit par|escrito por|scritto da|"
+    r"geschreven door|autor(?:in)?|author|auteur)$", re.I)
+
+
+def labelled_meta_author(tree: lxml_html.HtmlElement) -> str | None:
+    """The author a sharing plugin's meta tags name, or None."""
+    values: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = (meta.get("name") or meta.get("property") or "").lower()
+        if key.startswith(("twitter:label", "twitter:data", "shareaholic:article_author")):
+            values.setdefault(key, (meta.get("content") or "").strip())
+    if values.get("shareaholic:article_author_name"):
+        return values["shareaholic:article_author_name"]
+    for index in "1234":
+        if _AUTHOR_LABEL_RE.match(values.get(f"twitter:label{index}", "")):
+            return values.get(f"twitter:data{index}") or None
+    return None
+
+
 # Text nodes that may open a printed byline ("By Jane Roe", "Von Anna
 # Schmidt", "Posted on 21. Juli 2019 by X"); libxml2 preselects, the regex
 # below decides on the block's text.
 _BYLINE_TEXT_XPATH = etree.XPath(
     "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in (
-        "By ", "by ", "BY ", "Von", "von ", "Par ", "par ", "Por ", "Autor", "Author", "Written"))
+        "By ", "by ", "BY ", "Von", "von ", "Par ", "par ", "Por ", "Autor", "Author", "Written",
+        "Auteur", "Text"))
     + "]")
 # A printed name has two to four words ("Tim Anderson", "Klaus de Vries"): a
 # single capitalised word after "von"/"by" is as often a place or a noun.
@@ -774,7 +801,8 @@ _NAME = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|va
 _PRINTED_BYLINE_RE = re.compile(
     r"(?i:(?:^|[|·•]\s*|\b(?:posted|published|veröffentlicht|publiziert|geschrieben|erstellt|"
     r"publié)\b[^|·•]{0,40}?\s)"
-    r"(?:written by|posted by|by|von|par|por|autor(?:in)?(?:/autor(?:in)?)?|author)):?\s+"
+    r"(?:written by|posted by|by|von|par|por|autor(?:in)?(?:/autor(?:in)?)?|author|auteur|"
+    r"ein (?:artikel|beitrag) von|text von)\s?:?|text\s?:)\s+"
     r"(?P<name>" + _NAME + r"(?:\s*(?:,|&|(?i:and|und|et|y))\s*" + _NAME + r")*)")
 _BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", "strong", "a",
                   "h2", "h3", "h4", "h5", "h6", "td", "time", "footer"}

@@ -437,3 +437,28 @@ def test_published_at_disagreeing_stated_dates_printed_one_wins(printed, expecte
               f'<body><h1>H</h1><div class="info-item">{printed}</div><p>x</p></body>')
     value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc))
     assert value.date().isoformat() == expected
+
+
+@pytest.mark.parametrize("metas, expected", [
+    # Yoast's Twitter card pair names the author.
+    ('<meta name="twitter:label1" content="Verfasst von"><meta name="twitter:data1" '
+     'content="Karoline Herr">', ["Karoline Herr"]),
+    # Another label (reading time) is not an author.
+    ('<meta name="twitter:label1" content="Est. reading time"><meta name="twitter:data1" '
+     'content="5 Minuten">', []),
+    ('<meta name="shareaholic:article_author_name" content="Wolf Gang">', ["Wolf Gang"]),
+])
+def test_authors_from_sharing_plugin_meta(metas, expected):
+    assert extract_authors(tree(f"<head>{metas}</head><body><p>x</p></body>")) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('<div class="metaInfo"><strong>Ein Artikel von Pamela Sladky | 27.01.2022 - 12:45</strong>'
+     '</div>', ["Pamela Sladky"]),
+    ('<p>Auteur : Kossivi Tiassou</p>', ["Kossivi Tiassou"]),
+    ('<p><em>Text von Christian Seiler</em></p>', ["Christian Seiler"]),
+    # "Text" without a colon opens a heading, not a byline.
+    ('<h3>Text Without Notes</h3>', []),
+])
+def test_authors_printed_byline_more_labels(body, expected):
+    assert extract_authors(tree(f"<body><h1>H</h1>{body}<p>x</p></body>")) == expected
