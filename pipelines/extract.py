@@ -48,6 +48,7 @@ from pipelines.metadata import (
     extract_modified_at,
     extract_published_at,
     labelled_published_date,
+    restore_dotted_names,
     extract_rights,
     extract_title,
     json_ld_articles,
@@ -280,7 +281,9 @@ def _byline_author(tree: lxml_html.HtmlElement) -> str | None:
     if not may_have_byline(tree):
         return None
     try:
-        return byline_author(tree)
+        content = byline_author(tree, raw=True)
+        return restore_dotted_names(normalize_authors(None, content), content) \
+            if content else None
     except (ValueError, TypeError):
         return None
 
@@ -366,9 +369,10 @@ def _pruned_itertext(el: lxml_html.HtmlElement, discarded: set[Any]) -> Iterator
         yield slot
 
 
-def byline_author(tree: lxml_html.HtmlElement) -> str | None:
+def byline_author(tree: lxml_html.HtmlElement, raw: bool = False) -> str | None:
     """What trafilatura.metadata.extract_author(tree) returns, without
-    copying the tree."""
+    copying the tree (with `raw`, the byline's text before trafilatura's
+    normalisation)."""
     elements = [el for el in tree.iter() if isinstance(el.tag, str)]
     root = tree.getroottree().getroot()
     discarded = {el for el in elements if el is not root and _byline_discarded(el)}
@@ -379,7 +383,7 @@ def byline_author(tree: lxml_html.HtmlElement) -> str | None:
                 continue
             content = trafilatura.utils.trim(" ".join(_pruned_itertext(el, discarded)))
             if content and 2 < len(content) < 120:
-                return normalize_authors(None, content)
+                return content if raw else normalize_authors(None, content)
     return None
 
 

@@ -762,6 +762,29 @@ def extract_authors(tree: lxml_html.HtmlElement,
     return found
 
 
+def restore_dotted_names(normalized: str | None, raw: str) -> str | None:
+    """trafilatura's author normalisation turns dots into spaces: 'Günter W.
+    Kienitz' -> 'Günter W Kienitz', 'T. V. Raman' -> 'T V Raman',
+    'Isabella.DiBiase' -> 'Isabella DiBiase'. Each name is given back as the
+    byline prints it when the printed form differs only by those dots."""
+    if not normalized:
+        return normalized
+    names = []
+    for name in normalized.split("; "):
+        words = name.split()
+        pattern = r"(?<![\w.])" + r"(?:\.\s*|\s+)".join(map(re.escape, words)) + r"\.?(?![\w.])"
+        match = re.search(pattern, raw)
+        printed = match.group(0) if match else ""
+        if "." in printed and re.sub(r"[.\s]+", " ", printed).strip() == name:
+            # a dot closing the last word ends the sentence unless it is an initial
+            if printed.endswith(".") and len(words[-1]) > 1:
+                printed = printed[:-1]
+            names.append(printed)
+        else:
+            names.append(name)
+    return "; ".join(names)
+
+
 # Sharing plugins name the author in their own tags: Yoast's Twitter card
 # pair (twitter:label1 "Written by"/"Verfasst von", twitter:data1 the name),
 # Shareaholic's article_author_name.

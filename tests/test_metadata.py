@@ -462,3 +462,17 @@ def test_authors_from_sharing_plugin_meta(metas, expected):
 ])
 def test_authors_printed_byline_more_labels(body, expected):
     assert extract_authors(tree(f"<body><h1>H</h1>{body}<p>x</p></body>")) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Von Günter W. Kienitz", "Günter W. Kienitz"),
+    ("T. V. Raman", "T. V. Raman"),
+    ("Isabella.DiBiase", "Isabella.DiBiase"),
+    # A full stop after the last name ends the sentence.
+    ("By Jane Roe.", "Jane Roe"),
+    ("Anna Schmidt", "Anna Schmidt"),
+])
+def test_restore_dotted_names(raw, expected):
+    from trafilatura.json_metadata import normalize_authors
+    from pipelines.metadata import restore_dotted_names
+    assert restore_dotted_names(normalize_authors(None, raw), raw) == expected
