@@ -31,7 +31,7 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modifie
                  "datemodified", "last-modified", "dcterms.modified")
 
 # Class/id words of elements that print the article's date.
-_DATE_CLASS_RE = re.compile(r"date|time|publish|posted|byline|meta", re.I)
+_DATE_CLASS_RE = re.compile(r"date|time|publish|posted|byline|meta|calendar", re.I)
 _CREDIT_CLASS_RE = re.compile(r"credit|caption|copyright-image|photographer", re.I)
 _SITE_SUFFIX_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " · ")
 
@@ -642,7 +642,8 @@ def prefer_url_date(printed: datetime, in_url: datetime | None) -> datetime:
 
 def _printed_dates(tree: lxml_html.HtmlElement) -> Iterator[str]:
     """Dates printed for readers: <time> text, then elements whose class or
-    id says "date", outside other items' blocks."""
+    id says "date" (or the text after such an empty element, a calendar
+    icon), outside other items' blocks."""
     for time_el in tree.iter("time"):
         if not in_other_content(time_el):
             printed = find_visible_date(time_el.text_content())
@@ -651,6 +652,9 @@ def _printed_dates(tree: lxml_html.HtmlElement) -> Iterator[str]:
     for el in tree.xpath("//body//*[@class or @id]"):
         if _DATE_CLASS_RE.search(f'{el.get("class", "")} {el.get("id", "")}'):
             text = el.text_content()
+            if not text.strip() and el.tail:
+                # an icon (<i class="fa fa-calendar"></i> 16.10.2021): the date follows it
+                text = el.tail
             if len(text) < 200:
                 printed = find_visible_date(text)
                 if printed and not in_other_content(el):

@@ -476,3 +476,14 @@ def test_restore_dotted_names(raw, expected):
     from trafilatura.json_metadata import normalize_authors
     from pipelines.metadata import restore_dotted_names
     assert restore_dotted_names(normalize_authors(None, raw), raw) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # The date printed after a calendar icon.
+    ('<span class="icon-calendar"></span> 12.01.2022', "2022-01-12"),
+    ('<i class="fa fa-calendar"></i> 16.10.2021', "2021-10-16"),
+])
+def test_published_at_date_after_calendar_icon(body, expected):
+    markup = f'<body><h1>H</h1><div class="info">{body}</div><p>x</p></body>'
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc))
+    assert value.date().isoformat() == expected
