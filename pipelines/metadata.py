@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree, html as lxml_html
 
 from pipelines.cleanup import is_rights_line, normalize_text
-from pipelines.dates import find_visible_date, parse_datetime
+from pipelines.dates import date_at_start, find_visible_date, parse_datetime
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting",
                  "analysisnewsarticle", "backgroundnewsarticle", "opinionnewsarticle",
@@ -600,6 +600,33 @@ def printed_among_stated(stated: list[datetime], tree: lxml_html.HtmlElement,
             if parent is not None and parent.tag not in ("script", "style") \
                     and not in_other_content(parent):
                 return next(d for d in stated if d.date() == printed.date())
+    return None
+
+
+# A dateline opening the article's first paragraph: "29.11.2022 – Mehrfach
+# ...", "(21. November 2022) Energieverbraucher ...", "Karlsruhe, 12.11.2021.
+# ...": an optional place, the date, optionally in parentheses, a separator.
+_DATELINE_START_RE = re.compile(r"^(?:[A-ZÀ-Ý][\w./ -]{1,30},\s*(?:den\s+)?)?\(?")
+_DATELINE_END_RE = re.compile(r"^\s*\)?\s*(?:[–—:.-]|\)|\s)")
+_FIRST_PARAGRAPHS = 3
+MIN_PARAGRAPH = 100
+
+
+def dateline_date(tree: lxml_html.HtmlElement) -> str | None:
+    """The date a dateline prints at the start of one of the first long
+    paragraphs (press releases and association news carry no other date)."""
+    seen = 0
+    for para in tree.iter("p"):
+        text = " ".join(para.text_content().split())
+        if len(text) < MIN_PARAGRAPH or in_other_content(para):
+            continue
+        start = _DATELINE_START_RE.match(text)
+        found = date_at_start(text[start.end():start.end() + 60])
+        if found and _DATELINE_END_RE.match(text[start.end() + found[1]:]):
+            return found[0]
+        seen += 1
+        if seen >= _FIRST_PARAGRAPHS:
+            break
     return None
 
 

@@ -487,3 +487,26 @@ def test_published_at_date_after_calendar_icon(body, expected):
     markup = f'<body><h1>H</h1><div class="info">{body}</div><p>x</p></body>'
     value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc))
     assert value.date().isoformat() == expected
+
+
+_LONG = (" und die Branche hatte die Bundesregierung mehrfach gewarnt, doch nun ist es "
+         "trotzdem so gekommen, wie viele befürchtet hatten.")
+
+
+@pytest.mark.parametrize("para, expected", [
+    ("29.11.2022 – Mehrfach" + _LONG, "2022-11-29"),
+    ("(21. November 2022) Energieverbraucher" + _LONG, "2022-11-21"),
+    ("Karlsruhe, (12.11.2021). Traditionell" + _LONG, "2021-11-12"),
+    # A date inside the sentence is not a dateline.
+    ("Am 16.08.2019 fand das Fest statt" + _LONG, None),
+])
+def test_dateline_date(para, expected):
+    from pipelines.metadata import dateline_date
+    assert dateline_date(tree(f"<body><h1>H</h1><p>{para}</p></body>")) == expected
+
+
+def test_date_at_start():
+    from pipelines.dates import date_at_start
+    assert date_at_start("May 3, 2021 - text")[0] == "May 3, 2021"
+    assert date_at_start("3. Mai 2021: text") == ("2021-05-03", 10)
+    assert date_at_start("text 3. Mai 2021") is None
