@@ -788,9 +788,34 @@ def extract_authors(tree: lxml_html.HtmlElement,
         if is_category_list(found):
             found = []
     if not found:
+        card = hcard_author(tree)
+        found = people([card]) if card else []
+    if not found:
         printed = printed_byline(tree)
         found = people([printed]) if printed else []
     return found
+
+
+_FN_XPATH = etree.XPath("//body//*[contains(@class, 'fn')]")
+_HCARD_AUTHOR_CLASSES = {"author", "byline", "entry-author", "post-author"}
+
+
+def hcard_author(tree: lxml_html.HtmlElement) -> str | None:
+    """The name an hCard microformat marks as the post's author (class "fn"
+    inside an element classed "author"/"byline": WordPress themes print
+    '<span class="author vcard"><a class="url fn n">marc</a></span>'), outside
+    comments and sidebars. Blog handles are printed this way; trafilatura's
+    byline search misses many of these cards."""
+    for el in _FN_XPATH(tree):
+        if "fn" not in el.get("class", "").split() or in_other_content(el):
+            continue
+        for ancestor in el.iterancestors():
+            if ancestor.tag == "body":
+                break
+            if _HCARD_AUTHOR_CLASSES & set(ancestor.get("class", "").split()):
+                name = " ".join(el.text_content().split())
+                return name or None
+    return None
 
 
 def restore_dotted_names(normalized: str | None, raw: str) -> str | None:

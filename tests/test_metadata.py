@@ -510,3 +510,17 @@ def test_date_at_start():
     assert date_at_start("May 3, 2021 - text")[0] == "May 3, 2021"
     assert date_at_start("3. Mai 2021: text")[0] == "2021-05-03"
     assert date_at_start("text 3. Mai 2021") is None
+
+
+@pytest.mark.parametrize("body, expected", [
+    # WordPress's hCard in the entry meta names the author (a blog handle).
+    ('<div class="entry-meta">Veröffentlicht <span class="by-author"><span class="author vcard">'
+     '<a class="url fn n" href="/author/marc/">marc</a></span></span></div>', ["marc"]),
+    # A commenter's card is another person.
+    ('<div class="comments"><div class="comment-author vcard"><cite class="fn">Eve Doe</cite>'
+     '</div></div>', []),
+    # "fn" elsewhere (a footnote) is no author.
+    ('<p><sup class="fn">1</sup></p>', []),
+])
+def test_authors_from_hcard(body, expected):
+    assert extract_authors(tree(f"<body><h1>H</h1><p>x</p>{body}</body>")) == expected
