@@ -158,3 +158,22 @@ def looks_like_date_line(paragraph: str) -> bool:
         return False
     rest = (paragraph[:match.start()] + paragraph[match.end():]).strip(" |·•-–—,:")
     return rest.casefold() in ("", "updated", "published", "posted", "posted on", "updated on")
+
+
+def date_at_start(text: str) -> tuple[str, int] | None:
+    """The date `text` opens with (as find_visible_date gives it) and where
+    it ends, or None when the text does not start with a date."""
+    match = VISIBLE_DATE_RE.match(text)
+    if match:
+        return match.group(0), match.end()
+    for regex in (_NUMERIC_DATE_RE, _ISO_TEXT_DATE_RE):
+        match = regex.match(text)
+        if match:
+            iso = _iso(match["year"], int(match["month"]), match["day"], match["time"])
+            return (iso, match.end()) if iso else None
+    match = _NAMED_DATE_RE.match(text)
+    if match and _MONTH_NAMES.get(match["month"].casefold()):
+        iso = _iso(match["year"], _MONTH_NAMES[match["month"].casefold()], match["day"],
+                   match["time"])
+        return (iso, match.end()) if iso else None
+    return None

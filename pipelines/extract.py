@@ -47,6 +47,9 @@ from pipelines.metadata import (
     extract_language,
     extract_modified_at,
     extract_published_at,
+    labelled_published_date,
+    dateline_date,
+    restore_dotted_names,
     extract_rights,
     extract_title,
     json_ld_articles,
@@ -108,11 +111,24 @@ _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 HTML_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 
 
+# Characters XML forbids (C0 controls but tab and newlines, U+FFFE/U+FFFF).
+# lxml's HTML parser keeps them in text; trafilatura builds an XML tree from
+# ours and gave up on the whole page at the first one (careelite.de: 25
+# stray control characters, no text at all). trafilatura's own loader
+# removes them the same way.
+_INVALID_XML_CHARS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def strip_invalid_xml_chars(text: str) -> str:
+    """`text` without the characters an XML tree cannot hold."""
+    return _INVALID_XML_CHARS_RE.sub("", text)
+
+
 def parse_html(page: bytes | str) -> lxml_html.HtmlElement:
     """Decode, then parse once."""
     if not page or not page.strip():
         raise Rejected("empty_page", "the page has no content")
-    text = _XML_DECLARATION_RE.sub("", decode_page(page), count=1)
+    text = strip_invalid_xml_chars(_XML_DECLARATION_RE.sub("", decode_page(page), count=1))
     try:
         tree = lxml_html.document_fromstring(text, parser=HTML_PARSER)
     except (ParserError, ValueError) as exc:
@@ -181,7 +197,8 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     description = extract_description(tree)
     image_credit = extract_image_credit(tree)
     # Metadata first, on the untouched tree; trafilatura only for the text.
-    published_at = extract_published_at(tree, context.default_tz, now=fetched_at, ld=ld) \
+    published_at = extract_published_at(tree, context.default_tz, now=fetched_at, ld=ld,
+                                        url=context.url) \
         or fallback_published_at(tree, context.url, fetched_at)
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
     authors = extract_authors(tree, fallback=lambda: _byline_author(tree), ld=ld,
@@ -229,6 +246,11 @@ def fallback_published_at(tree: lxml_html.HtmlElement, url: str,
     pages that state no date where extract_published_at looks: +0.09 of
     correct days on trafilatura-eval. Run only for those pages (about a third):
     it is the slowest part of trafilatura's metadata."""
+    labelled = labelled_published_date(tree) or dateline_date(tree)
+    if labelled:
+        parsed = parse_datetime(labelled, timezone.utc, now)
+        if parsed:
+            return parsed
     try:
         value = find_date(tree, url=url, original_date=True, extensive_search=True,
                           max_date=now.strftime("%Y-%m-%d"))
@@ -260,7 +282,9 @@ def _byline_author(tree: lxml_html.HtmlElement) -> str | None:
     if not may_have_byline(tree):
         return None
     try:
-        return byline_author(tree)
+        content = byline_author(tree, raw=True)
+        return restore_dotted_names(normalize_authors(None, content), content) \
+            if content else None
     except (ValueError, TypeError):
         return None
 
@@ -346,9 +370,10 @@ def _pruned_itertext(el: lxml_html.HtmlElement, discarded: set[Any]) -> Iterator
         yield slot
 
 
-def byline_author(tree: lxml_html.HtmlElement) -> str | None:
+def byline_author(tree: lxml_html.HtmlElement, raw: bool = False) -> str | None:
     """What trafilatura.metadata.extract_author(tree) returns, without
-    copying the tree."""
+    copying the tree (with `raw`, the byline's text before trafilatura's
+    normalisation)."""
     elements = [el for el in tree.iter() if isinstance(el.tag, str)]
     root = tree.getroottree().getroot()
     discarded = {el for el in elements if el is not root and _byline_discarded(el)}
@@ -359,7 +384,7 @@ def byline_author(tree: lxml_html.HtmlElement) -> str | None:
                 continue
             content = trafilatura.utils.trim(" ".join(_pruned_itertext(el, discarded)))
             if content and 2 < len(content) < 120:
-                return normalize_authors(None, content)
+                return content if raw else normalize_authors(None, content)
     return None
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree, html as lxml_html
 
 from pipelines.cleanup import is_rights_line, normalize_text
-from pipelines.dates import find_visible_date, parse_datetime
+from pipelines.dates import date_at_start, find_visible_date, parse_datetime
 
 ARTICLE_TYPES = {"newsarticle", "article", "reportagenewsarticle", "blogposting",
                  "analysisnewsarticle", "backgroundnewsarticle", "opinionnewsarticle",
@@ -31,7 +31,7 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modifie
                  "datemodified", "last-modified", "dcterms.modified")
 
 # Class/id words of elements that print the article's date.
-_DATE_CLASS_RE = re.compile(r"date|time|publish|posted|byline|meta", re.I)
+_DATE_CLASS_RE = re.compile(r"date|time|publish|posted|byline|meta|calendar", re.I)
 _CREDIT_CLASS_RE = re.compile(r"credit|caption|copyright-image|photographer", re.I)
 _SITE_SUFFIX_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " · ")
 
@@ -450,15 +450,25 @@ def extract_language(tree: lxml_html.HtmlElement) -> str | None:
 
 def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
                          now: datetime | None = None,
-                         ld: list[dict[str, Any]] | None = None) -> datetime | None:
+                         ld: list[dict[str, Any]] | None = None,
+                         url: str | None = None) -> datetime | None:
     """JSON-LD datePublished, meta tags, <time datetime>, then a printed date.
 
     A page that prints its last update instead of its first publication
     (JSON-LD datePublished the 3rd, dateModified the 6th, "Monday, 6 January
-    2020" under the headline) is dated as printed: see `printed_update`."""
-    for value in _date_candidates(tree, "datePublished", PUBLISHED_META, ld):
+    2020" under the headline) is dated as printed: see `printed_update`.
+    A date found only in the text yields to a full date in the URL's path
+    (see `url_path_date`)."""
+    structured = _structured_date_count(tree, ld)
+    stated = [parse_datetime(v, default_tz, now) for v in _stated_published_values(tree, ld)]
+    chosen = printed_among_stated([d for d in stated if d is not None], tree, default_tz, now)
+    if chosen is not None:
+        return chosen
+    for index, value in enumerate(_date_candidates(tree, "datePublished", PUBLISHED_META, ld)):
         parsed = parse_datetime(value, default_tz, now)
         if parsed:
+            if index >= structured:
+                return prefer_url_date(parsed, url_path_date(url, now))
             if _only_generic_date_meta(tree, value, ld):
                 first = next(_printed_dates(tree), None)
                 printed = parse_datetime(first, default_tz, now) if first else None
@@ -498,14 +508,154 @@ def printed_update(published: datetime, modified: datetime,
     readers is the update's day and not the publication's: then the update
     is the date the page gives."""
     if printed is not None and printed.date() == modified.date() \
-            and printed.date() != published.date():
+            and printed.date() != published.date() and modified > published:
         return modified
     return published
 
 
+# Labels that introduce the publication date in running text, in the
+# languages most pages are written in. Update labels ("Aktualisiert",
+# "Letzte Änderung", "Updated") are deliberately absent.
+_PUBLISHED_LABEL_RE = re.compile(
+    r"\b(?:veröffentlicht|erschienen|erstellt|publiziert|published|posted|publié|"
+    r"mis en ligne|publicado|pubblicato|gepubliceerd)"
+    r"(?:\s+(?:am|on|le|el|em|il|op))?\s*:?\s*(?:den\s+)?", re.I)
+_TEXT_NODES = etree.XPath("//body//text()")
+
+
+def labelled_published_date(tree: lxml_html.HtmlElement) -> str | None:
+    """The date printed right after a publication label ("Veröffentlicht am
+    16.08.2019", "Erschienen am: 01.11.2023", "Published on May 3, 2021",
+    "Publié le 3 février 2021"), outside comments, sidebars and teasers: for
+    pages that state no date anywhere else, a better guess than the text
+    search (which took a comment's date or a "last changed" stamp)."""
+    for text in _TEXT_NODES(tree):
+        if len(text) > 200:
+            continue
+        for label in _PUBLISHED_LABEL_RE.finditer(text):
+            parent = text.getparent()
+            if parent is None or in_other_content(parent):
+                break
+            after = text[label.end():].strip()
+            if not after:   # the date is printed in the next element
+                block = parent.text_content()
+                after = block[block.find(text) + len(text):] if text in block else ""
+            after = after[:80]
+            printed = find_visible_date(after)
+            if printed and 0 <= after.find(printed[:4]) <= 12:
+                return printed
+    return None
+
+
+def _stated_published_values(tree: lxml_html.HtmlElement,
+                             ld: list[dict[str, Any]] | None) -> list[str]:
+    """Every publication date the page states for machines: JSON-LD
+    datePublished, then each publication <meta> present (not the generic
+    'date'/'dc.date', often the time the page was generated)."""
+    ld = json_ld_articles(tree) if ld is None else ld
+    values = []
+    value = _json_ld_value(ld, "datePublished")
+    if isinstance(value, str):
+        values.append(value)
+    wanted = set(PUBLISHED_META) - set(GENERIC_DATE_META)
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key in wanted and (meta.get("content") or "").strip():
+            values.append(meta.get("content").strip())
+    return values
+
+
+def printed_among_stated(stated: list[datetime], tree: lxml_html.HtmlElement,
+                         default_tz: tzinfo, now: datetime | None) -> datetime | None:
+    """When the stated publication dates disagree on the day (JSON-LD the
+    4th, article:published_time the 6th; 'pubdate' December, 'DC.date.issued'
+    February), the one whose day the page prints first (in any short text
+    outside other items' blocks); None when they agree or the page prints
+    none of them."""
+    days = {d.date() for d in stated}
+    if len(days) < 2:
+        return None
+    for text in _TEXT_NODES(tree):
+        if len(text) > 1000 or len(text.strip()) > 120:
+            continue
+        found = find_visible_date(text)
+        printed = parse_datetime(found, default_tz, now) if found else None
+        if printed is not None and printed.date() in days:
+            parent = text.getparent()
+            if parent is not None and parent.tag not in ("script", "style") \
+                    and not in_other_content(parent):
+                return next(d for d in stated if d.date() == printed.date())
+    return None
+
+
+# A dateline opening the article's first paragraph: "29.11.2022 – Mehrfach
+# ...", "(21. November 2022) Energieverbraucher ...", "Karlsruhe, 12.11.2021.
+# ...": an optional place, the date, optionally in parentheses, a separator.
+_DATELINE_START_RE = re.compile(r"^(?:[A-ZÀ-Ý][\w./ -]{1,30},\s*(?:den\s+)?)?\(?")
+_DATELINE_END_RE = re.compile(r"^\s*\)?\s*(?:[–—:.-]|\)|\s)")
+_FIRST_PARAGRAPHS = 3
+MIN_PARAGRAPH = 100
+
+
+def dateline_date(tree: lxml_html.HtmlElement) -> str | None:
+    """The date a dateline prints at the start of one of the first long
+    paragraphs (press releases and association news carry no other date)."""
+    seen = 0
+    for para in tree.iter("p"):
+        text = " ".join(para.text_content().split())
+        if len(text) < MIN_PARAGRAPH or in_other_content(para):
+            continue
+        start = _DATELINE_START_RE.match(text)
+        found = date_at_start(text[start.end():start.end() + 60])
+        if found and _DATELINE_END_RE.match(text[start.end() + found[1]:]):
+            return found[0]
+        seen += 1
+        if seen >= _FIRST_PARAGRAPHS:
+            break
+    return None
+
+
+def _structured_date_count(tree: lxml_html.HtmlElement,
+                           ld: list[dict[str, Any]] | None) -> int:
+    """How many of `_date_candidates`' first values are stated for machines
+    (JSON-LD, meta, <time datetime>) rather than printed."""
+    ld = json_ld_articles(tree) if ld is None else ld
+    count = int(isinstance(_json_ld_value(ld, "datePublished"), str))
+    count += int(bool(meta_content(tree, *PUBLISHED_META)))
+    count += sum(1 for el in tree.iter("time")
+                 if el.get("datetime") and not in_other_content(el))
+    return count
+
+
+_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
+
+
+def url_path_date(url: str | None, now: datetime | None = None) -> datetime | None:
+    """The day a URL's path names as /YYYY/MM/DD/ (blogs and news sites file
+    articles under their publication day), or None."""
+    match = _URL_DATE_RE.search(urlsplit(url).path) if url else None
+    if not match:
+        return None
+    try:
+        day = datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return day if day <= (now or datetime.now(timezone.utc)) else None
+
+
+def prefer_url_date(printed: datetime, in_url: datetime | None) -> datetime:
+    """A date read from the page's text only (no JSON-LD, meta or <time>
+    value) is often another item's (a comment, an update, the day before in a
+    list); the publication day filed in the URL is the article's."""
+    if in_url is not None and printed.date() != in_url.date():
+        return in_url
+    return printed
+
+
 def _printed_dates(tree: lxml_html.HtmlElement) -> Iterator[str]:
     """Dates printed for readers: <time> text, then elements whose class or
-    id says "date", outside other items' blocks."""
+    id says "date" (or the text after such an empty element, a calendar
+    icon), outside other items' blocks."""
     for time_el in tree.iter("time"):
         if not in_other_content(time_el):
             printed = find_visible_date(time_el.text_content())
@@ -514,6 +664,9 @@ def _printed_dates(tree: lxml_html.HtmlElement) -> Iterator[str]:
     for el in tree.xpath("//body//*[@class or @id]"):
         if _DATE_CLASS_RE.search(f'{el.get("class", "")} {el.get("id", "")}'):
             text = el.text_content()
+            if not text.strip() and el.tail:
+                # an icon (<i class="fa fa-calendar"></i> 16.10.2021): the date follows it
+                text = el.tail
             if len(text) < 200:
                 printed = find_visible_date(text)
                 if printed and not in_other_content(el):
@@ -611,15 +764,89 @@ def extract_authors(tree: lxml_html.HtmlElement,
                             "dc.creator", "dcterms.creator", "citation_author", "byl")
         if meta and not meta.startswith("http"):
             found = people([meta])
+    if not found:
+        labelled = labelled_meta_author(tree)
+        found = people([labelled]) if labelled else []
     if not found and fallback:
         guess = fallback() if callable(fallback) else fallback
         found = people(guess.split(";")) if guess else []
         if is_category_list(found):
             found = []
     if not found:
+        card = hcard_author(tree)
+        found = people([card]) if card else []
+    if not found:
         printed = printed_byline(tree)
         found = people([printed]) if printed else []
     return found
+
+
+_FN_XPATH = etree.XPath("//body//*[contains(@class, 'fn')]")
+_HCARD_AUTHOR_CLASSES = {"author", "byline", "entry-author", "post-author"}
+
+
+def hcard_author(tree: lxml_html.HtmlElement) -> str | None:
+    """The name an hCard microformat marks as the post's author (class "fn"
+    inside an element classed "author"/"byline": WordPress themes print
+    '<span class="author vcard"><a class="url fn n">marc</a></span>'), outside
+    comments and sidebars. Blog handles are printed this way; trafilatura's
+    byline search misses many of these cards."""
+    for el in _FN_XPATH(tree):
+        if "fn" not in el.get("class", "").split() or in_other_content(el):
+            continue
+        for ancestor in el.iterancestors():
+            if ancestor.tag == "body":
+                break
+            if _HCARD_AUTHOR_CLASSES & set(ancestor.get("class", "").split()):
+                name = " ".join(el.text_content().split())
+                return name or None
+    return None
+
+
+def restore_dotted_names(normalized: str | None, raw: str) -> str | None:
+    """trafilatura's author normalisation turns dots into spaces: 'Günter W.
+    Kienitz' -> 'Günter W Kienitz', 'T. V. Raman' -> 'T V Raman',
+    'Isabella.DiBiase' -> 'Isabella DiBiase'. Each name is given back as the
+    byline prints it when the printed form differs only by those dots."""
+    if not normalized:
+        return normalized
+    names = []
+    for name in normalized.split("; "):
+        words = name.split()
+        pattern = r"(?<![\w.])" + r"(?:\.\s*|\s+)".join(map(re.escape, words)) + r"\.?(?![\w.])"
+        match = re.search(pattern, raw)
+        printed = match.group(0) if match else ""
+        if "." in printed and re.sub(r"[.\s]+", " ", printed).strip() == name:
+            # a dot closing the last word ends the sentence unless it is an initial
+            if printed.endswith(".") and len(words[-1]) > 1:
+                printed = printed[:-1]
+            names.append(printed)
+        else:
+            names.append(name)
+    return "; ".join(names)
+
+
+# Sharing plugins name the author in their own tags: Yoast's Twitter card
+# pair (twitter:label1 "Written by"/"Verfasst von", twitter:data1 the name),
+# Shareaholic's article_author_name.
+_AUTHOR_LABEL_RE = re.compile(
+    r"^(?:written by|verfasst von|geschrieben von|écrit par|escrito por|scritto da|"
+    r"geschreven door|autor(?:in)?|author|auteur)$", re.I)
+
+
+def labelled_meta_author(tree: lxml_html.HtmlElement) -> str | None:
+    """The author a sharing plugin's meta tags name, or None."""
+    values: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        key = (meta.get("name") or meta.get("property") or "").lower()
+        if key.startswith(("twitter:label", "twitter:data", "shareaholic:article_author")):
+            values.setdefault(key, (meta.get("content") or "").strip())
+    if values.get("shareaholic:article_author_name"):
+        return values["shareaholic:article_author_name"]
+    for index in "1234":
+        if _AUTHOR_LABEL_RE.match(values.get(f"twitter:label{index}", "")):
+            return values.get(f"twitter:data{index}") or None
+    return None
 
 
 # Text nodes that may open a printed byline ("By Jane Roe", "Von Anna
@@ -627,7 +854,8 @@ def extract_authors(tree: lxml_html.HtmlElement,
 # below decides on the block's text.
 _BYLINE_TEXT_XPATH = etree.XPath(
     "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in (
-        "By ", "by ", "BY ", "Von", "von ", "Par ", "par ", "Por ", "Autor", "Author", "Written"))
+        "By ", "by ", "BY ", "Von", "von ", "Par ", "par ", "Por ", "Autor", "Author", "Written",
+        "Auteur", "Text"))
     + "]")
 # A printed name has two to four words ("Tim Anderson", "Klaus de Vries"): a
 # single capitalised word after "von"/"by" is as often a place or a noun.
@@ -637,7 +865,8 @@ _NAME = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|va
 _PRINTED_BYLINE_RE = re.compile(
     r"(?i:(?:^|[|·•]\s*|\b(?:posted|published|veröffentlicht|publiziert|geschrieben|erstellt|"
     r"publié)\b[^|·•]{0,40}?\s)"
-    r"(?:written by|posted by|by|von|par|por|autor(?:in)?(?:/autor(?:in)?)?|author)):?\s+"
+    r"(?:written by|posted by|by|von|par|por|autor(?:in)?(?:/autor(?:in)?)?|author|auteur|"
+    r"ein (?:artikel|beitrag) von|text von)\s?:?|text\s?:)\s+"
     r"(?P<name>" + _NAME + r"(?:\s*(?:,|&|(?i:and|und|et|y))\s*" + _NAME + r")*)")
 _BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", "strong", "a",
                   "h2", "h3", "h4", "h5", "h6", "td", "time", "footer"}

@@ -191,3 +191,16 @@ def test_byline_author_matches_trafilatura(body):
     from pipelines.extract import byline_author, parse_html
     tree = parse_html(f"<html><body>{body}</body></html>")
     assert byline_author(tree) == extract_author(tree)
+
+
+def test_control_characters_do_not_cost_the_text():
+    # A stray vertical tab or form feed in the text made trafilatura's XML
+    # conversion give up on the whole page; they are removed before parsing.
+    paragraph = ("Die Landfläche für importierte Ernährungsgüter wächst seit Jahren "
+                 "stetig\x0b weiter, vor allem für Futtermittel.\x0c ") * 6
+    page = (f"<html><head><title>Fläche</title></head><body><article><h1>Fläche</h1>"
+            f"<p>{paragraph}</p><p>{paragraph}</p></article></body></html>")
+    record = extract_article(page, PageContext(url="https://example.org/a", source="t",
+                                               min_body_words=0))
+    assert "Futtermittel." in record["body"]
+    assert "\x0b" not in record["body"] and "\x0c" not in record["body"]

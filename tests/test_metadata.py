@@ -372,3 +372,155 @@ def test_printed_byline(body, expected):
 ])
 def test_printed_byline_label_apart(body, expected):
     assert extract_authors(tree(f"<head></head><body>{body}</body>")) == expected
+
+
+def test_published_at_update_stamped_before_publication_is_not_the_date():
+    # A post scheduled for the 25th was last saved on the 7th: the modified
+    # date lies before the publication and is not the page's date, even when
+    # a theme prints it.
+    markup = ('<head><meta property="article:published_time" content="2022-12-25T11:00:02+00:00">'
+              '<meta property="article:modified_time" content="2022-12-07T09:10:52+00:00">'
+              '</head><body><h1>H</h1><span class="date">2022-12-07 10:10</span><p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc))
+    assert value.date().isoformat() == "2022-12-25"
+
+
+@pytest.mark.parametrize("url, expected", [
+    # Only a printed date (another item's, an update): the URL's day wins.
+    ("https://blog.example.org/2017/06/07/post/", "2017-06-07"),
+    # No date in the URL: the printed one.
+    ("https://blog.example.org/post/", "2019-01-07"),
+])
+def test_published_at_printed_only_yields_to_url_day(url, expected):
+    markup = '<body><h1>H</h1><span class="date">Jan 7 2019, 16:05</span><p>x</p></body>'
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc),
+                                 url=url)
+    assert value.date().isoformat() == expected
+
+
+def test_published_at_stated_date_is_not_overridden_by_url_day():
+    markup = ('<head><meta property="article:published_time" content="2021-03-14T20:10:50Z">'
+              '</head><body><h1>H</h1><p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc),
+                                 url="https://example.org/2021/03/08/story/")
+    assert value.date().isoformat() == "2021-03-14"
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('<p>Veröffentlicht am 16.08.2019</p>', "2019-08-16"),
+    ('<p class="footer">Letzte Änderung: 31.10.2023<br>Erschienen am: 01.11.2023</p>',
+     "2023-11-01"),
+    ('<div>Published on <span>May 3, 2021</span></div>', "May 3, 2021"),
+    # A comment's date is another item's.
+    ('<div class="comments"><p>Posted on 24.08.2019</p></div>', None),
+    # No label: nothing.
+    ('<p>Am 16.08.2019 fand das Fest statt.</p>', None),
+])
+def test_labelled_published_date(body, expected):
+    from pipelines.metadata import labelled_published_date
+    value = labelled_published_date(tree(f"<body><h1>H</h1>{body}</body>"))
+    assert (value if value is None or not value[0].isdigit() else value[:10]) == expected
+
+
+@pytest.mark.parametrize("printed, expected", [
+    # JSON-LD and article:published_time disagree; the page prints the meta's day.
+    ("06.01.2022", "2022-01-06"),
+    # It prints the JSON-LD's day.
+    ("4. Januar 2022", "2022-01-04"),
+    # It prints neither: the JSON-LD date as before.
+    ("", "2022-01-04"),
+])
+def test_published_at_disagreeing_stated_dates_printed_one_wins(printed, expected):
+    markup = ('<head><script type="application/ld+json">{"@type": "NewsArticle", '
+              '"datePublished": "2022-01-04T07:29:00.000Z"}</script>'
+              '<meta property="article:published_time" content="2022-01-06T08:29:34"></head>'
+              f'<body><h1>H</h1><div class="info-item">{printed}</div><p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc))
+    assert value.date().isoformat() == expected
+
+
+@pytest.mark.parametrize("metas, expected", [
+    # Yoast's Twitter card pair names the author.
+    ('<meta name="twitter:label1" content="Verfasst von"><meta name="twitter:data1" '
+     'content="Karoline Herr">', ["Karoline Herr"]),
+    # Another label (reading time) is not an author.
+    ('<meta name="twitter:label1" content="Est. reading time"><meta name="twitter:data1" '
+     'content="5 Minuten">', []),
+    ('<meta name="shareaholic:article_author_name" content="Wolf Gang">', ["Wolf Gang"]),
+])
+def test_authors_from_sharing_plugin_meta(metas, expected):
+    assert extract_authors(tree(f"<head>{metas}</head><body><p>x</p></body>")) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('<div class="metaInfo"><strong>Ein Artikel von Pamela Sladky | 27.01.2022 - 12:45</strong>'
+     '</div>', ["Pamela Sladky"]),
+    ('<p>Auteur : Kossivi Tiassou</p>', ["Kossivi Tiassou"]),
+    ('<p><em>Text von Christian Seiler</em></p>', ["Christian Seiler"]),
+    # "Text" without a colon opens a heading, not a byline.
+    ('<h3>Text Without Notes</h3>', []),
+])
+def test_authors_printed_byline_more_labels(body, expected):
+    assert extract_authors(tree(f"<body><h1>H</h1>{body}<p>x</p></body>")) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Von Günter W. Kienitz", "Günter W. Kienitz"),
+    ("T. V. Raman", "T. V. Raman"),
+    ("Isabella.DiBiase", "Isabella.DiBiase"),
+    # A full stop after the last name ends the sentence.
+    ("By Jane Roe.", "Jane Roe"),
+    ("Anna Schmidt", "Anna Schmidt"),
+])
+def test_restore_dotted_names(raw, expected):
+    from trafilatura.json_metadata import normalize_authors
+    from pipelines.metadata import restore_dotted_names
+    assert restore_dotted_names(normalize_authors(None, raw), raw) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # The date printed after a calendar icon.
+    ('<span class="icon-calendar"></span> 12.01.2022', "2022-01-12"),
+    ('<i class="fa fa-calendar"></i> 16.10.2021', "2021-10-16"),
+])
+def test_published_at_date_after_calendar_icon(body, expected):
+    markup = f'<body><h1>H</h1><div class="info">{body}</div><p>x</p></body>'
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc))
+    assert value.date().isoformat() == expected
+
+
+_LONG = (" und die Branche hatte die Bundesregierung mehrfach gewarnt, doch nun ist es "
+         "trotzdem so gekommen, wie viele befürchtet hatten.")
+
+
+@pytest.mark.parametrize("para, expected", [
+    ("29.11.2022 – Mehrfach" + _LONG, "2022-11-29"),
+    ("(21. November 2022) Energieverbraucher" + _LONG, "2022-11-21"),
+    ("Karlsruhe, (12.11.2021). Traditionell" + _LONG, "2021-11-12"),
+    # A date inside the sentence is not a dateline.
+    ("Am 16.08.2019 fand das Fest statt" + _LONG, None),
+])
+def test_dateline_date(para, expected):
+    from pipelines.metadata import dateline_date
+    assert dateline_date(tree(f"<body><h1>H</h1><p>{para}</p></body>")) == expected
+
+
+def test_date_at_start():
+    from pipelines.dates import date_at_start
+    assert date_at_start("May 3, 2021 - text")[0] == "May 3, 2021"
+    assert date_at_start("3. Mai 2021: text")[0] == "2021-05-03"
+    assert date_at_start("text 3. Mai 2021") is None
+
+
+@pytest.mark.parametrize("body, expected", [
+    # WordPress's hCard in the entry meta names the author (a blog handle).
+    ('<div class="entry-meta">Veröffentlicht <span class="by-author"><span class="author vcard">'
+     '<a class="url fn n" href="/author/marc/">marc</a></span></span></div>', ["marc"]),
+    # A commenter's card is another person.
+    ('<div class="comments"><div class="comment-author vcard"><cite class="fn">Eve Doe</cite>'
+     '</div></div>', []),
+    # "fn" elsewhere (a footnote) is no author.
+    ('<p><sup class="fn">1</sup></p>', []),
+])
+def test_authors_from_hcard(body, expected):
+    assert extract_authors(tree(f"<body><h1>H</h1><p>x</p>{body}</body>")) == expected
