@@ -456,10 +456,16 @@ class ExtractPipeline:
         source = crawler.spider.source
         workers = settings.get("EXTRACT_WORKERS")
         workers = default_workers() if workers in (None, "") else int(workers)
-        return cls(source.tzinfo, source.stop_lines, source.languages, workers=workers,
-                   timeout=settings.getfloat("EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
-                   max_in_flight=settings.getint("EXTRACT_MAX_IN_FLIGHT") or None,
-                   stats=crawler.stats)
+        return cls.for_source(source, workers=workers,
+                              timeout=settings.getfloat("EXTRACT_TIMEOUT", DEFAULT_TIMEOUT),
+                              max_in_flight=settings.getint("EXTRACT_MAX_IN_FLIGHT") or None,
+                              stats=crawler.stats)
+
+    @classmethod
+    def for_source(cls, source, **options: Any) -> "ExtractPipeline":
+        """The pipeline with a source's rules (time zone, stop lines, languages):
+        the crawl and re-processing build it here, so both apply the same ones."""
+        return cls(source.tzinfo, source.stop_lines, source.languages, **options)
 
     def open_spider(self) -> None:
         if self.workers > 0 and self.pool is None:

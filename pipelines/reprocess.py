@@ -175,9 +175,8 @@ class Reprocessor:
             # EXTRACT_WORKERS from the environment, as `-s EXTRACT_WORKERS=` for a crawl.
             value = os.environ.get("EXTRACT_WORKERS", "").strip()
             self.workers = int(value) if value else default_workers()
-        self.extract = ExtractPipeline(self.source.tzinfo, self.source.stop_lines,
-                                       self.source.languages, workers=self.workers,
-                                       stats=self.stats)
+        self.extract = ExtractPipeline.for_source(self.source, workers=self.workers,
+                                                  stats=self.stats)
         self.validate = ValidatePipeline()
         # Versions are numbered among today's extractor's rows; the rows of
         # earlier extractors stay as they are.
