@@ -490,8 +490,7 @@ class DistributedWriter(ParquetArchiveWriter):
         if queue is not None:
             queue.release(settled)
         for writer in (self.articles, self.rejects):
-            self.stats.set_value(f"archive/{writer.dataset}_written", writer.rows_written)
-            self.stats.set_value(f"archive/{writer.dataset}_files", len(writer.files_written))
+            self.count_published(writer)
         self.worker.report_progress()
 
     def close_spider(self) -> None:

@@ -34,7 +34,6 @@ from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 # About 64 MB of article text per file at ~6 KB per article; files that size
 # read well in every engine. Smaller runs write one file per partition.
 DEFAULT_MAX_BUFFERED_ROWS = 10_000
-ROW_GROUP_SIZE = 10_000
 # Rows held in memory at most (about 10 MB of articles); beyond, they are
 # written out as row groups of their files. Keeps a crawl's memory flat
 # however many pages it archives.
@@ -48,13 +47,6 @@ def new_run_id(now: datetime | None = None) -> str:
     """Sortable by start time, unique across machines: 20261128T062000Z-a1b2c3d4."""
     now = now or datetime.now(timezone.utc)
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(4)}"
-
-
-def serialize_table(table: pa.Table) -> pa.Buffer:
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression=COMPRESSION, row_group_size=ROW_GROUP_SIZE,
-                   write_statistics=True)
-    return sink.getvalue()
 
 
 class _PartitionFile:
@@ -88,7 +80,7 @@ class ParquetDatasetWriter:
     def __init__(self, archive: Archive, dataset: str, schema: pa.Schema, source: str,
                  run_id: str, partition_date: Callable[[dict[str, Any]], datetime],
                  max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS, spool: Spool | None = None,
-                 before_publish: Callable[[list[dict[str, Any]]], None] | None = None,
+                 before_publish: Callable[[set[str]], None] | None = None,
                  row_group_rows: int = ROW_GROUP_ROWS, temp_dir: str | None = None):
         self.archive = archive
         self.dataset = dataset
@@ -100,8 +92,8 @@ class ParquetDatasetWriter:
         self.row_group_rows = row_group_rows
         self.temp_dir = temp_dir
         self.spool = spool
-        # Called with (rows standing for) the rows of a file before it is
-        # published: the raw WARC files they point into are published first.
+        # Called with the raw WARC files a file's rows point into, before the
+        # file is published: they are published first.
         self.before_publish = before_publish
         self._open: dict[str, _PartitionFile] = {}
         self._buffered = 0          # rows in open files, written or pending
@@ -194,7 +186,7 @@ class ParquetDatasetWriter:
             self.cpu_seconds += time.thread_time() - cpu
 
     def _publish_ready(self) -> None:
-        for date, part in sorted(self._open.items()):
+        for _, part in sorted(self._open.items()):
             if part.writer is not None:
                 part.writer.close()
                 self._ready.append((part.relpath, part.temp_path, part.rows, part.warc_files))
@@ -203,21 +195,19 @@ class ParquetDatasetWriter:
         while self._ready:
             relpath, temp_path, rows, warc_files = self._ready[0]
             if self.before_publish is not None:
-                self.before_publish([{"warc_filename": f} for f in sorted(warc_files)])
-            with open(temp_path, "rb") as handle:
-                data = handle.read()
+                self.before_publish(warc_files)
             try:
-                self.archive.publish(relpath, data)
+                self.archive.publish_file(relpath, temp_path)
                 self.files_written.append(relpath)
                 self.rows_written += rows
+                os.unlink(temp_path)
             except ArchiveError as exc:
                 if self.spool is None:
                     raise
                 self.last_error = exc
-                self.spool.put(relpath, data)
+                self.spool.put_file(relpath, temp_path)
                 self.rows_spooled += rows
             self._ready.pop(0)
-            os.unlink(temp_path)
 
     def close(self) -> None:
         """Stop the writing thread (after flush())."""
@@ -272,12 +262,11 @@ class ParquetArchiveWriter:
         writer._crawler = crawler
         return writer
 
-    def _publish_raw_first(self, rows: list[dict[str, Any]]) -> None:
+    def _publish_raw_first(self, warc_files: set[str]) -> None:
         """No row may point to a WARC file that does not exist: publish the ones
-        the rows point into before the Parquet file."""
-        if self.raw_archive is not None:
-            self.raw_archive.publish({row["warc_filename"] for row in rows
-                                      if row.get("warc_filename")})
+        a Parquet file's rows point into before the Parquet file."""
+        if self.raw_archive is not None and warc_files:
+            self.raw_archive.publish(warc_files)
 
     def open_spider(self) -> None:
         if self._crawler is not None:
@@ -307,6 +296,10 @@ class ParquetArchiveWriter:
                 self.known_rejections.add((row["url"], row["reason"]))
                 self.rejects.add(row)
 
+    def count_published(self, writer: ParquetDatasetWriter) -> None:
+        self.stats.set_value(f"archive/{writer.dataset}_written", writer.rows_written)
+        self.stats.set_value(f"archive/{writer.dataset}_files", len(writer.files_written))
+
     def close_spider(self) -> None:
         if self.raw_archive is not None:
             self.raw_archive.publish()      # every WARC file before the Parquet files
@@ -318,8 +311,7 @@ class ParquetArchiveWriter:
             finally:
                 writer.close()
                 self.stats.inc_value("perf/parquet_cpu_s", writer.cpu_seconds)
-            self.stats.set_value(f"archive/{writer.dataset}_written", writer.rows_written)
-            self.stats.set_value(f"archive/{writer.dataset}_files", len(writer.files_written))
+            self.count_published(writer)
             if writer.rows_spooled:
                 self.stats.set_value(f"archive/{writer.dataset}_spooled", writer.rows_spooled)
                 self.stats.set_value("archive/spool_dir", str(writer.spool.root))

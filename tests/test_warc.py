@@ -118,16 +118,17 @@ def test_parquet_rows_are_published_after_the_warc_files_they_point_into(tmp_pat
     warc = WarcFileWriter(archive, "abc", "RUN")
     pointer = warc.write(exchange())
     pointed = []
-    publish = archive.publish
+    parquet_archive = open_archive(str(tmp_path), environ={})
+    publish_file = parquet_archive.publish_file
 
-    def checked_publish(relpath, data):
+    def checked_publish_file(relpath, local_path):
         pointed.append((tmp_path / pointer.filename).exists())
-        return publish(relpath, data)
+        return publish_file(relpath, local_path)
 
-    archive.publish = checked_publish
+    parquet_archive.publish_file = checked_publish_file
     writer = ParquetArchiveWriter(str(tmp_path), "abc", "RUN", stats=Stats(), raw_archive=warc)
     writer.open_spider()
-    writer.articles.archive = archive
+    writer.articles.archive = parquet_archive
     writer.articles.add({"published_at": WHEN, "fetched_at": WHEN, **pointer.as_fields(),
                          "article_id": "a", "source": "abc", "url": "u", "canonical_url": "u",
                          "title": "t", "body": "b", "authors": [], "http_status": 200,
