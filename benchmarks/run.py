@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     env = clean_env(PYTHONPATH=str(REPO))
     s3 = None
     try:
-        with FixtureSite(site_dir) as site:
+        with FixtureSite(site_dir, keep_alive=True) as site:
             print(f"site: {len(paths)} pages ({results['data']}) at {site.base_url}", flush=True)
             plain_m = measure([sys.executable, "-m", "benchmarks.plain", str(site_dir), site.base_url,
                                str(paths_file), *(["--count-only"] if args.no_plain else [])],

@@ -35,7 +35,8 @@ class QuietServer(ThreadingHTTPServer):
 
 
 class FixtureSite:
-    def __init__(self, root: Path, delay: float = 0.0, public_base: str | None = None):
+    def __init__(self, root: Path, delay: float = 0.0, public_base: str | None = None,
+                 keep_alive: bool = False):
         self.root = root
         # The site's URL in its pages, when it is reached as a proxy (tests/make_replay_warc.py).
         self.public_base = public_base
@@ -46,6 +47,11 @@ class FixtureSite:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.0 closes the connection after each answer, so a stopped site
+            # is unreachable at once (the tests rely on it); with keep_alive the
+            # connections stay open as on real news sites (the benchmark).
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 path = urlsplit(self.path).path
                 site.requests.append(path)

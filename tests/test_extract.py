@@ -141,20 +141,6 @@ def test_comments_inside_a_paragraph_do_not_cut_it(inside):
     assert record["body"].split("\n\n")[0] == PARAGRAPH
 
 
-@pytest.mark.parametrize("markup, expected", [
-    ('<div class="author-box">Jane Doe</div>', True),
-    ('<span class="byline">By Jane Doe</span>', True),
-    ('<a rel="author" href="/u/jd">Jane Doe</a>', True),
-    ('<author>Jane Doe</author>', True),
-    ('<div class="post-meta"><span class="date">May 3</span></div>', False),
-])
-def test_may_have_byline(markup, expected):
-    from lxml import html as lxml_html
-    from pipelines.extract import may_have_byline
-    tree = lxml_html.document_fromstring(f"<html><body>{markup}<p>Text.</p></body></html>")
-    assert may_have_byline(tree) is expected
-
-
 @pytest.mark.parametrize("attributes, kept", [
     ('style="display: none;"', False),
     ('style="color: red; display:none"', False),
@@ -185,6 +171,20 @@ def test_drop_hidden_nodes(attributes, kept):
     '<span class="author">Von <time>12.01.2022</time> Max Muster</span>',
     '<div id="author-box"><figure>x</figure><span>Lea Wolf</span>, Redaktion</div>',
     '<p>No byline here.</p>',
+    '<div class="post-meta"><span class="date">May 3</span></div><p>Text.</p>',
+    # Each kind of marker the candidate selection relies on.
+    '<author>Jane Doe</author>',
+    '<span itemprop="author name">Ann Lee</span>',
+    '<div data-testid="AuthorCard"><span>Kim Park</span></div>',
+    '<div data-component="Byline"><p>By Rob Stone</p></div>',
+    '<p><rel>me</rel>Tom Hill</p>',
+    '<div id="zuozhe">Li Wei</div>',
+    '<span class="BBL">Ed Fox</span>',
+    '<span class="user-screenname">Al Ray</span>',
+    '<h4 class="posted-by">Bo Dee</h4>',
+    # A match inside a discarded ancestor is skipped for a later one.
+    '<section class="sidebar"><span class="author">Side Bar</span></section>'
+    '<a class="author-name" href="/x">Real Name</a>',
 ])
 def test_byline_author_matches_trafilatura(body):
     from trafilatura.metadata import extract_author
