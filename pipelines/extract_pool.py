@@ -32,6 +32,7 @@ import concurrent.futures
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -48,6 +49,13 @@ HARD_TIMEOUT_GRACE = 15.0
 # Calibrated on the benchmark: resetting every 500 pages keeps worker RSS flat
 # and costs < 0.1 % of extraction time.
 RESET_CACHES_EVERY = 500
+# The pool's own threads (the one that writes pages into the workers' pipe,
+# the one that reads outcomes) need the GIL between two pipe writes, and a
+# page is larger than a pipe's 64 KB. Python hands the GIL over only every
+# switch interval (5 ms by default) while the reactor thread runs, so a worker
+# could sit idle for up to 5 ms of every page, waiting for the rest of it.
+# A process uses this interval once it starts a pool.
+SWITCH_INTERVAL = 0.0005
 
 Outcome = tuple
 ExtractFn = Callable[[Any, PageContext], dict]
@@ -150,6 +158,7 @@ class ExtractionPool:
 
     def _pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._executor is None:
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["pipelines.extract", "pipelines.extract_pool"])
             self._executor = concurrent.futures.ProcessPoolExecutor(
