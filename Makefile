@@ -44,7 +44,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.lock
 crawl: $(VENV)/.runtime
 	@test -n "$(SOURCE)" || { echo "make crawl: SOURCE is required, e.g. make crawl SOURCE=abc" >&2; exit 2; }
 	ARCHIVE_URI="$(ARCHIVE_URI)" START_URLS="$(START_URLS)" REPLAY="$(REPLAY)" REDIS_URL="$(REDIS_URL)" \
-		$(PY) -m crawler.run "$(SOURCE)" --workers "$(WORKERS)"
+		$(PY) -m crawler "$(SOURCE)" --workers "$(WORKERS)"
 
 # Rebuild articles from the raw WARC archive (or foreign WARC files), offline.
 reprocess: $(VENV)/.runtime
@@ -59,7 +59,7 @@ worker: $(VENV)/.runtime
 	REDIS_URL="$(REDIS_URL)" $(PY) -m crawler.distributed worker "$(SOURCE)"
 
 crawl-all: $(VENV)/.runtime
-	ARCHIVE_URI="$(ARCHIVE_URI)" $(PY) -m crawler.run --all
+	ARCHIVE_URI="$(ARCHIVE_URI)" $(PY) -m crawler --all
 
 # pytest exits 5 when it collected no tests: for CI that is a failure, not a pass.
 test: $(VENV)/.dev

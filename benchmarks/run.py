@@ -5,7 +5,7 @@ One run, same pages for every side:
      served from 127.0.0.1 without delay;
   2. plain: trafilatura.bare_extraction, default options, one core, in a fresh
      process, over the bytes the server sends;
-  3. crawl to a local archive, then to SeaweedFS (S3): `python -m crawler.run`,
+  3. crawl to a local archive, then to SeaweedFS (S3): `python -m crawler`,
      the full pipeline (discovery, fetch, WARC, extract, validate, dedup, Parquet);
   4. reprocess: `python -m pipelines.reprocess` over the WARC files the local
      crawl wrote, into a fresh archive;
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             crawl_env = {**env, "START_URLS": f"{site.base_url}/{SITEMAP}",
                          "SPOOL_DIR": str(workdir / "spool")}
             extra = [a for kv in args.set for a in ("-s", kv)]
-            command = [sys.executable, "-m", "crawler.run", "abc", *CRAWL_SETTINGS,
+            command = [sys.executable, "-m", "crawler", "abc", *CRAWL_SETTINGS,
                        "-s", f"WARC_SPOOL_DIR={workdir}", *extra]
             targets = [("crawl local", str(workdir / "archive"), {})]
             if not args.no_s3:

@@ -1,6 +1,6 @@
 """Many workers share one crawl through Redis (scrapy-redis); on when REDIS_URL is set.
 
-    python -m crawler.run SOURCE --workers N      the coordinator (`make crawl ... REDIS_URL=... WORKERS=N`)
+    python -m crawler SOURCE --workers N          the coordinator (`make crawl ... REDIS_URL=... WORKERS=N`)
     python -m crawler.distributed worker SOURCE   a worker joining the source's run (`make worker`)
 
 The coordinator takes the per-source lock, seeds the entry points into the

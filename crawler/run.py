@@ -1,7 +1,7 @@
 """Run one crawl, or one per source: what `make crawl` and `make crawl-all` call.
 
-    python -m crawler.run SOURCE          (START_URLS, ARCHIVE_URI, REPLAY from the environment)
-    python -m crawler.run --all
+    python -m crawler SOURCE          (START_URLS, ARCHIVE_URI, REPLAY from the environment)
+    python -m crawler --all
 
 Checks its inputs before anything is fetched (unknown source, unusable
 archive: one line on stderr, non-zero exit), runs the Scrapy crawl, prints what
@@ -253,7 +253,7 @@ def finish(run: Run, archive: Archive) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler.run")
+    parser = argparse.ArgumentParser(prog="python -m crawler")
     parser.add_argument("source", nargs="?", help="source key (crawler/sources/<key>.toml)")
     parser.add_argument("--all", action="store_true", help="crawl every configured source")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",

@@ -8,7 +8,7 @@ BOT_NAME = "news-archive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# --- What to crawl and where to write (set by `python -m crawler.run`) -------
+# --- What to crawl and where to write (set by `python -m crawler`) -------
 NEWS_SOURCE = ""          # key of crawler/sources/<key>.toml
 NEWS_START_URLS = []      # replaces the source's entry points for one run
 NEWS_MAX_AGE_DAYS = None  # overrides the source's discovery.max_age_days

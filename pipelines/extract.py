@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import trafilatura
 import trafilatura.utils
@@ -33,12 +33,10 @@ from trafilatura.json_metadata import normalize_authors
 from lxml import etree, html as lxml_html
 from lxml.etree import ParserError
 
-from crawler.items import FetchedPage
 from pipelines import EXTRACTOR_VERSION
 from pipelines.cleanup import clean_paragraphs
 from pipelines.dates import parse_datetime
 from pipelines.ids import article_id
-from pipelines.rejections import PageRejected
 from pipelines.neardup import body_fingerprint
 from pipelines.metadata import (
     extract_authors,
@@ -56,6 +54,9 @@ from pipelines.metadata import (
     json_ld_articles,
 )
 from schemas import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from crawler.items import FetchedPage
 
 # Fewer words than this after cleanup is a teaser, a video page or an index,
 # not an article (calibrated on the fixture site's non-article pages; news
@@ -496,7 +497,7 @@ class ExtractPipeline:
 
     async def process_item(self, page: FetchedPage) -> dict[str, Any]:
         if page.error:
-            raise PageRejected(page.error, page.error_detail or page.error)
+            raise page_rejected(page.error, page.error_detail or page.error)
         if self.pool is None:
             return self.process_page(page)
         if self._slots is None:
@@ -510,7 +511,7 @@ class ExtractPipeline:
         """The same, inline: extraction on this thread."""
         from pipelines.extract_pool import run_extraction
         if page.error:
-            raise PageRejected(page.error, page.error_detail or page.error)
+            raise page_rejected(page.error, page.error_detail or page.error)
         return self.finish(page, run_extraction(page.html or "", self.context(page),
                                                 extract=self.extract))
 
@@ -519,12 +520,20 @@ class ExtractPipeline:
         if self.stats is not None:
             self.stats.inc_value("perf/extract_cpu_s", outcome[-1])
         if outcome[0] != "ok":
-            raise PageRejected(outcome[1], outcome[2])
+            raise page_rejected(outcome[1], outcome[2])
         record = outcome[1]
         if self.languages and record["language"] and record["language"] not in self.languages:
-            raise PageRejected("wrong_language", f"language {record['language']!r}, source takes "
+            raise page_rejected("wrong_language", f"language {record['language']!r}, source takes "
                                                  f"{', '.join(self.languages)}")
         return with_warc_pointer(with_listing_hints(record, page), page)
+
+
+def page_rejected(reason: str, detail: str) -> Exception:
+    """The exception that drops a page as a rejection (pipelines/rejections.py).
+    Imported here, not at the top: extraction workers import this module and
+    load neither Scrapy nor pyarrow (tests/test_extract_pool.py)."""
+    from pipelines.rejections import PageRejected
+    return PageRejected(reason, detail)
 
 
 def with_listing_hints(record: dict[str, Any], page: FetchedPage) -> dict[str, Any]:

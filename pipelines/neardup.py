@@ -26,13 +26,12 @@ import re
 from datetime import datetime, timedelta, timezone
 from hashlib import blake2b
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as pads
+from typing import TYPE_CHECKING
 
-from pipelines.storage import Archive
-from schemas import ARTICLE_SCHEMA
+import numpy as np
+
+if TYPE_CHECKING:
+    from pipelines.storage import Archive
 
 SHINGLE_WORDS = 3
 FINGERPRINT_BITS = 128
@@ -87,6 +86,13 @@ class NearDuplicateIndex:
     @classmethod
     def load(cls, archive: Archive, window_days: int = DEFAULT_WINDOW_DAYS,
              now: datetime | None = None) -> "NearDuplicateIndex":
+        # pyarrow here, not at the top: body_fingerprint runs in the extraction
+        # workers, which do not load it.
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.dataset as pads
+
+        from schemas import ARTICLE_SCHEMA
         index = cls()
         if not archive.exists("articles"):
             return index

@@ -45,7 +45,7 @@ NEW_PER_ROUND = 25
 
 
 def crawl_command() -> list[str]:
-    return [sys.executable, "-m", "crawler.run", "abc", *TORTURE_SETTINGS]
+    return [sys.executable, "-m", "crawler", "abc", *TORTURE_SETTINGS]
 
 
 def peak_rss_mb_of_children() -> float:
@@ -116,7 +116,7 @@ def bomb_memory(workdir: Path) -> float:
     with FaultSite() as site:
         env = clean_env(ARCHIVE_URI=str(workdir / "bombs"), START_URLS=" ".join(
             site.url(p) for p in ("feed.rss", "bomb-feed.xml", "xxe-sitemap.xml")))
-        result = subprocess.run([sys.executable, "-c", script, sys.executable, "-m", "crawler.run",
+        result = subprocess.run([sys.executable, "-c", script, sys.executable, "-m", "crawler",
                                  "abc", *FAULT_SETTINGS], cwd=REPO, env=env, capture_output=True,
                                 text=True)
     return float(result.stdout.strip() or "nan")

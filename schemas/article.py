@@ -12,20 +12,14 @@ remove one. Files of every version read together when the reader passes the
 current schema (pyarrow: ``ds.dataset(..., schema=ARTICLE_SCHEMA)``; DuckDB:
 ``union_by_name = true``); a column an older file lacks reads as null.
 
-History:
-  v1  the first release.
-  v2  `version` (article versions: corrections are new rows), `listed_modified_at`
-      and `keywords` (what the feed or sitemap said of the article).
-  v3  `warc_filename`, `warc_record_offset`, `warc_record_length` (articles and
-      rejections): where the fetched bytes are, in the raw WARC archive.
-  v4  `simhash` and `duplicate_of`: near-duplicate wire copy across sources.
+The version and its history: schemas/__init__.py.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 4
+from schemas import SCHEMA_VERSION
 
 TIMESTAMP_UTC = pa.timestamp("us", tz="UTC")
 

@@ -59,7 +59,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 def run_crawl(source: str, *, env: dict[str, str], args: list[str] = FAST_CRAWL,
               timeout: float = 120) -> subprocess.CompletedProcess:
     """What `make crawl SOURCE=… START_URLS=… ARCHIVE_URI=…` runs, as a subprocess."""
-    return subprocess.run([sys.executable, "-m", "crawler.run", source, *args],
+    return subprocess.run([sys.executable, "-m", "crawler", source, *args],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
 
 

@@ -76,7 +76,7 @@ def rdb(redis_url):
 
 
 def crawl_command(workers: int, *settings: str) -> list[str]:
-    return [sys.executable, "-m", "crawler.run", "abc", "--workers", str(workers), *FAST_CRAWL,
+    return [sys.executable, "-m", "crawler", "abc", "--workers", str(workers), *FAST_CRAWL,
             *settings]
 
 
@@ -138,7 +138,7 @@ def test_three_workers_archive_every_article_once_as_one_machine_would(tmp_path,
             return
         # The same archive as one machine's crawl of the same site.
         single_uri = str(tmp_path / "single")
-        single = subprocess.run([sys.executable, "-m", "crawler.run", "abc", *FAST_CRAWL], cwd=REPO,
+        single = subprocess.run([sys.executable, "-m", "crawler", "abc", *FAST_CRAWL], cwd=REPO,
                                 env={**env, "ARCHIVE_URI": single_uri, "START_URLS": site.url("/sitemap.xml")},
                                 capture_output=True, text=True, timeout=180)
         assert single.returncode == EXIT_OK, single.stderr[-2000:]

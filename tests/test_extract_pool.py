@@ -191,3 +191,16 @@ def _running(pid: int) -> bool:
             return stat.read().split(") ")[1][0] != "Z"     # a zombie has exited
     except FileNotFoundError:
         return False
+
+
+def test_extraction_workers_load_neither_scrapy_nor_pyarrow():
+    """The forkserver preloads these modules for every worker: with Scrapy and
+    pyarrow among them each worker was 120 MB instead of about 55."""
+    import subprocess
+    import sys
+    script = ("import sys\n"
+              "import pipelines.extract, pipelines.extract_pool\n"
+              "print(*sorted(m for m in ('scrapy', 'twisted', 'pyarrow', 'boto3') if m in sys.modules))\n")
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).parent.parent).stdout.split()
+    assert loaded == []

@@ -143,7 +143,7 @@ def test_overlapping_run_exits_at_once_naming_the_holder(tmp_path, archive):
     archive_uri, env = archive
     with FixtureSite(copy_fixture_site(tmp_path / "site"), delay=0.5) as slow_site:
         env = {**env, "ARCHIVE_URI": archive_uri, "START_URLS": slow_site.url("/")}
-        holder = subprocess.Popen([sys.executable, "-m", "crawler.run", "abc", *FAST_CRAWL],
+        holder = subprocess.Popen([sys.executable, "-m", "crawler", "abc", *FAST_CRAWL],
                                   cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True)
         try:

@@ -40,7 +40,7 @@ def test_s3_outage_mid_run_spools_and_next_run_uploads_without_duplicates(tmp_pa
             env = clean_env(ARCHIVE_URI=f"s3://{bucket}/news", SPOOL_DIR=str(tmp_path / "spool"),
                             START_URLS=" ".join(site.url(p) for p in ("robots.txt", "feed.rss", "atom.xml")),
                             **server.env)
-            run = subprocess.Popen([sys.executable, "-m", "crawler.run", "abc", *FAST_CRAWL],
+            run = subprocess.Popen([sys.executable, "-m", "crawler", "abc", *FAST_CRAWL],
                                    cwd=REPO, env=env, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
             deadline = time.monotonic() + 30
