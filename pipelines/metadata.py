@@ -245,13 +245,35 @@ def home_link_texts(tree: lxml_html.HtmlElement, url: str | None = None) -> set[
 # Parts of a heading that are not the headline: the kicker / Dachzeile above
 # it ("Klimaschutz", "Nach Corona-Lockerungen") and separators printed only
 # for screen readers (": ", " - ").
+# Prefix labels of forums and blogs ("<span class="label label--blue">Patch
+# Notes</span>", "topic-label") are kickers too: "label" as a class word.
 _KICKER_CLASS_RE = re.compile(
-    r"kicker|dachzeile|topline|overline|eyebrow|roofline|titleheader|visually-hidden|sr-only|"
-    r"screen-reader", re.I)
+    r"kicker|dachzeile|topline|toptitle|overline|eyebrow|roofline|titleheader|visually-hidden|"
+    r"sr-only|screen-reader|invisible|(?:^|[\s_-])label(?:$|[\s_-])", re.I)
+
+
+def headline_part(heading: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The element inside a heading classed as its headline ("headline",
+    "article__headline", "ts-headline") when the heading holds more than it
+    (a kicker, a section printed in another style): that element's text is
+    the headline. "subheadline", "headline-wrapper" and a kicker classed
+    "headline headline--topline" are not it."""
+    for el in heading.iterdescendants():
+        if isinstance(el.tag, str) and not _is_kicker(el) and any(
+                re.split(r"__|-", cls)[-1].casefold() == "headline"
+                for cls in el.get("class", "").split()):
+            text = el.text_content().strip()
+            if not re.search(r"\w", text):     # a separator styled like the headline
+                continue
+            return el if text != heading.text_content().strip() else None
+    return None
 
 
 def headline_text(heading: lxml_html.HtmlElement) -> str:
     """The heading's text without its kicker and screen-reader-only parts."""
+    part = headline_part(heading)
+    if part is not None:
+        return part.text_content()
     if not any(_is_kicker(el) for el in heading.iterdescendants()):
         return heading.text_content()
     copy = deepcopy(heading)
@@ -270,11 +292,13 @@ def _is_kicker(el: lxml_html.HtmlElement) -> bool:
 
 
 def heading_candidates(tree: lxml_html.HtmlElement, site_names: set[str]) -> list[str]:
-    """Distinct non-empty <h1> texts, in page order, without the site's name."""
+    """Distinct non-empty <h1> texts, in page order, without the site's name
+    (an <h1> that is only the site's name is skipped; one printed as "Headline
+    | Site", often for screen readers, loses the site's name)."""
     keys = {n.casefold() for n in site_names}
     seen: list[str] = []
     for h in tree.iter("h1"):
-        text = fold_spaces(normalize_text(headline_text(h)))
+        text = strip_known_site_names(fold_spaces(normalize_text(headline_text(h))), site_names)
         if text and len(text) <= MAX_HEADING_CHARS and text.casefold() not in keys \
                 and text not in seen:
             seen.append(text)
@@ -304,6 +328,14 @@ def heading_support(heading: str, meta_titles: list[str]) -> tuple[int, bool]:
             votes += 1
             leads = leads or t.startswith(key)
     return votes, leads
+
+
+def ranked_support(heading: str, meta_titles: list[str]) -> tuple[int, bool, bool]:
+    """heading_support, with a headline-sized <h1> (three words or more) before
+    a one- or two-word one on equal votes: a page's hidden "News" or "Zoll"
+    <h1> leads "News - Eawag" as much as the headline ends it."""
+    votes, leads = heading_support(heading, meta_titles)
+    return votes, votes > 0 and is_headline_sized(heading), leads
 
 
 def _contains_phrase(text: str, phrase: str) -> bool:
@@ -350,9 +382,9 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     cleaned_metas = ["" if m.casefold() in site_keys else m for m in cleaned_metas]
     meta_titles = [m for m in cleaned_metas if m]
     headings = heading_candidates(tree, site_names)
-    best, best_score = None, (0, False)
+    best, best_score = None, (0, False, False)
     for heading in headings:
-        score = heading_support(heading, meta_titles)
+        score = ranked_support(heading, meta_titles)
         if score > best_score:
             best, best_score = heading, score
     if best is not None:
@@ -364,7 +396,10 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
         return strip_site_name(title_from_segments(
             strip_known_site_names(candidate, site_names), segment_keys, printed), site_name)
 
-    metas_without_site = [without_site(m) if m else "" for m in cleaned_metas]
+    page_title = cleaned_metas[3]
+    metas_without_site = [m if m and leads_longer_title(page_title, m) else
+                          without_site(m) if m else "" for m in cleaned_metas[:3]] \
+        + [without_site(page_title) if page_title else ""]
     if len(headings) == 1:
         inner = headline_inside_heading(headings[0], metas_without_site)
         if inner:
@@ -382,6 +417,15 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     return None
 
 
+def leads_longer_title(page_title: str, title: str) -> bool:
+    """<title> is `title` plus separated segments ("Office 365 – HBDI – die
+    Dritte | Damian Duchamps' Blog" for og:title "Office 365 – HBDI – die
+    Dritte"): the site's name was added to `title`, which is the headline
+    whole, its own dashes included."""
+    return len(page_title) > len(title) and page_title.startswith(title) \
+        and bool(_TITLE_SEPARATOR_RE.match(page_title, len(title)))
+
+
 def headline_inside_heading(heading: str, meta_titles: list[str]) -> str | None:
     """A metadata title printed inside the only <h1> together with a kicker,
     a date or a section name ('Tunesien Große Aufgaben für die neue
@@ -392,9 +436,24 @@ def headline_inside_heading(heading: str, meta_titles: list[str]) -> str | None:
         inner = typography_key(title)
         # Plain substring: kicker elements are often glued to the headline
         # ("Einheit der WocheLagen-Pyramide mit GA2").
-        if title and len(inner) < len(key) and inner in key and is_headline_sized(title, 2):
+        if title and len(inner) < len(key) and inner in key and is_headline_sized(title, 2) \
+                and not continues_sentence(heading, title):
             return title
     return None
+
+
+_CONTINUATION_RE = re.compile(r"[:,;]?\s+[^\W\d_A-ZÀ-ÖØ-Þ]")
+
+
+def continues_sentence(heading: str, title: str) -> bool:
+    """`heading` is `title` continued in lower case ("... Gigafactory-Kapazität
+    in Tennessee", "... vom Blech: einfach köstlich!"): the metadata shortened
+    the printed headline; a kicker, a date or a site name glued after it
+    starts otherwise."""
+    h, t = (" ".join(x.translate(_TYPOGRAPHY).split()) for x in (heading, title))
+    if h[:len(t)].casefold() != t.casefold():
+        return False
+    return bool(_CONTINUATION_RE.match(h, len(t)))
 
 
 # CJK headlines run without spaces: about two characters make a word.

@@ -61,6 +61,24 @@ def tree(markup: str):
     # ... and two words do not outweigh og:title.
     ('<head><meta property="og:title" content="Minecraft 1.8 - The Bountiful Update"></head>'
      '<body><h1>Minecraft News</h1></body>', "Minecraft 1.8 - The Bountiful Update"),
+    # An <h1> printed with the site's name (for screen readers) loses it.
+    ('<head><meta property="og:site_name" content="Umweltbundesamt"><title>Atomkraft ist nicht '
+     'nachhaltig | Umweltbundesamt</title></head><body><h1 class="visuallyhidden">Atomkraft ist '
+     'nicht nachhaltig | Umweltbundesamt</h1></body>', "Atomkraft ist nicht nachhaltig"),
+    # A hidden one-word <h1> leading <title> does not outrank the headline ending it.
+    ('<head><title>News - Eawag</title><meta property="og:title" content="Auf das erste Elektron '
+     'kommt es an"></head><body><h1 class="hidden">News</h1><h1>Auf das erste Elektron kommt es '
+     'an</h1></body>', "Auf das erste Elektron kommt es an"),
+    # The only <h1> continues the metadata title in lower case: the printed headline.
+    ('<head><meta property="og:title" content="Ultium Cells erhöht Kapazität - Battery-News.de">'
+     '<meta property="og:site_name" content="Battery-News.de"></head><body><h1>Ultium Cells '
+     'erhöht Kapazität in Tennessee</h1></body>', "Ultium Cells erhöht Kapazität in Tennessee"),
+    ('<head><title>Zitronenkuchen vom Blech | Backen</title></head><body><h1>Zitronenkuchen vom '
+     'Blech: einfach köstlich!</h1></body>', "Zitronenkuchen vom Blech: einfach köstlich!"),
+    # og:title that <title> repeats before the site's name is whole, dashes and all.
+    ('<head><title>Office 365 – HBDI – die Dritte | Damian Duchamps</title><meta '
+     'property="og:title" content="Office 365 – HBDI – die Dritte"></head><body><h1><a href="/">'
+     'Damian Duchamps</a></h1></body>', "Office 365 – HBDI – die Dritte"),
 ])
 def test_extract_title(markup, expected):
     assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
@@ -253,6 +271,18 @@ def test_published_date_skips_related_posts_comments_and_asides(markup, expected
      '<span>Wie Umweltzerstörung Epidemien begünstigt</span></h1></body>',
      "Zoonosen Wie Umweltzerstörung Epidemien begünstigt"),
     ('<body><h1>Plain <b>headline</b></h1></body>', "Plain headline"),
+    # A forum's prefix label, a topic label.
+    ('<body><h1><a href="/t/1"><span class="label label--blue">Patch Notes</span>Patchnotes 4.47 - '
+     'Bugfix Build</a></h1></body>', "Patchnotes 4.47 - Bugfix Build"),
+    ('<body><h1><div class="topic-label">100. Geburtstag</div> Margot Friedländer wird 100</h1>'
+     '</body>', "Margot Friedländer wird 100"),
+    # The part classed as the headline, beside a kicker in another style.
+    ('<body><h1><span class="fake-h5">Strompreisbremse</span><span>: </span><span class="headline">'
+     'Bundesregierung drosselt Bioenergie</span></h1></body>', "Bundesregierung drosselt Bioenergie"),
+    # ... but not a kicker that is also classed "headline".
+    ('<body><h1><span class="headline headline--topline">Auftragshoch</span><span class="headline">'
+     ': </span><span class="headline headline--1">Luftfahrt hebt ab</span></h1></body>',
+     "Luftfahrt hebt ab"),
 ])
 def test_title_without_kicker(markup, expected):
     assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
