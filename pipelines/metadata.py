@@ -369,8 +369,11 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
        <h1> logo linking home, the host).
     Candidates that are only the site's name are skipped."""
     ld = json_ld_articles(tree) if ld is None else ld
+    home_names = home_link_texts(tree, url)
     site_name = extract_site_name(tree)
-    site_names = home_link_texts(tree, url) | ({site_name} if site_name else set())
+    if site_name and site_name not in home_names and printed_as_headline(tree, site_name):
+        site_name = None
+    site_names = home_names | ({site_name} if site_name else set())
     site_keys = {n.casefold() for n in site_names}
     title_el = tree.find(".//title")
     headline = _json_ld_value(ld, "headline")
@@ -380,6 +383,7 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     cleaned_metas = [fold_spaces(normalize_text(html_unescape(m))) if isinstance(m, str) else ""
                      for m in metas]
     cleaned_metas = ["" if m.casefold() in site_keys else m for m in cleaned_metas]
+    cleaned_metas = [uncut_title(m, cleaned_metas[3]) for m in cleaned_metas[:3]] + cleaned_metas[3:]
     meta_titles = [m for m in cleaned_metas if m]
     headings = heading_candidates(tree, site_names)
     best, best_score = None, (0, False, False)
@@ -424,6 +428,31 @@ def leads_longer_title(page_title: str, title: str) -> bool:
     whole, its own dashes included."""
     return len(page_title) > len(title) and page_title.startswith(title) \
         and bool(_TITLE_SEPARATOR_RE.match(page_title, len(title)))
+
+
+_QUOTE_AFTER_CUT_RE = re.compile(r"\s*[\"“„«]")
+
+
+def uncut_title(meta: str, page_title: str) -> str:
+    """A meta title cut at an unescaped double quote (content="Senador
+    califica a Biden de "incapacitado"" ends at 'de'): <title>, which holds
+    the quote, instead."""
+    if meta and len(page_title) > len(meta) and page_title.startswith(meta) \
+            and _QUOTE_AFTER_CUT_RE.match(page_title, len(meta)):
+        return page_title
+    return meta
+
+
+def printed_as_headline(tree: lxml_html.HtmlElement, site_name: str) -> bool:
+    """A site name from metadata that is both the page's <title> and a
+    headline-sized <h1> (an application-name repeating the headline): not the
+    site's name, or the page would have no title at all."""
+    title_el = tree.find(".//title")
+    key = typography_key(site_name)
+    if not is_headline_sized(site_name) or title_el is None \
+            or typography_key(title_el.text_content()) != key:
+        return False
+    return any(typography_key(h.text_content()) == key for h in tree.iter("h1"))
 
 
 def headline_inside_heading(heading: str, meta_titles: list[str]) -> str | None:

@@ -75,6 +75,14 @@ def tree(markup: str):
      'erhöht Kapazität in Tennessee</h1></body>', "Ultium Cells erhöht Kapazität in Tennessee"),
     ('<head><title>Zitronenkuchen vom Blech | Backen</title></head><body><h1>Zitronenkuchen vom '
      'Blech: einfach köstlich!</h1></body>', "Zitronenkuchen vom Blech: einfach köstlich!"),
+    # A meta "site name" that is the page's <title> and its <h1> is the headline.
+    ('<head><meta name="application-name" content="Student halls too full to be safe"><title>'
+     'Student halls too full to be safe</title></head><body><h1>Student halls too full to be safe'
+     '</h1></body>', "Student halls too full to be safe"),
+    # og:title cut at an unescaped double quote: <title> holds the whole headline.
+    ('<head><title>Senador califica a Biden de "incapacitado"</title><meta property="og:title" '
+     'content="Senador califica a Biden de "incapacitado""></head><body><p>x</p></body>',
+     'Senador califica a Biden de "incapacitado"'),
     # og:title that <title> repeats before the site's name is whole, dashes and all.
     ('<head><title>Office 365 – HBDI – die Dritte | Damian Duchamps</title><meta '
      'property="og:title" content="Office 365 – HBDI – die Dritte"></head><body><h1><a href="/">'
