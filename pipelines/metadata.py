@@ -853,8 +853,10 @@ def extract_authors(tree: lxml_html.HtmlElement,
         if meta and not meta.startswith("http"):
             found = people([meta])
     if not found:
+        # "Written by X" in a sharing plugin's tags names a person even on a
+        # blog named after her, as a typed JSON-LD Person does.
         labelled = labelled_meta_author(tree)
-        found = people([labelled]) if labelled else []
+        found = people([labelled], typed_people=True) if labelled else []
     if not found and fallback:
         guess = fallback() if callable(fallback) else fallback
         found = people(guess.split(";")) if guess else []
@@ -1058,7 +1060,8 @@ def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
 _MEDIA_TYPES = {"imageobject", "videoobject", "mediaobject", "audioobject", "photograph"}
 
 
-_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n)\s*", re.I)
+_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n|"
+                              r"\bim gespräch mit\b|\bin conversation with\b)\s*", re.I)
 # "By", "View all posts by", "Von", "Par", "Autor:" ... before the name.
 _AUTHOR_PREFIX_RE = re.compile(
     r"^(?:(?:view all posts|posts|articles|stories|written|words|posted|edited|photos?|text|"
@@ -1127,11 +1130,52 @@ def strip_author_prefixes(text: str) -> str:
     return text
 
 
+# A role printed after the name in the same block: "Ben Silverman Games
+# Editor", "Adam Aaronson PhillyVoice Staff", "Jane Roe, Senior Reporter".
+_TRAILING_ROLE_RE = re.compile(
+    r"(?:\s+[\w-]+)?\s+(?:staff|editor|reporter|correspondent|writer|contributor|columnist|"
+    r"redakteur(?:in)?|korrespondent(?:in)?)$", re.I)
+# A credit or a link printed after the name: "Christian Seiler Illustration
+# von", "Jil Schuller Alle Artikel", "Rob Ewaschuk Edited".
+_TRAILING_LABEL_RE = re.compile(
+    r"\s+(?:illustrations?|illustration(?:en)?|fotos?|photos?|bilder|grafiken?|edited|"
+    r"alle artikel|all (?:articles|posts|stories)|weitere artikel|more (?:articles|stories))"
+    r"(?:\s+(?:von|by))?$", re.I)
+# Academic degrees after a comma are not a second author ("Grant Tinsley, PhD").
+DEGREES = {"phd", "ph.d", "ph. d", "md", "m.d", "mba", "msc", "m.sc", "bsc", "ma", "m.a", "rd",
+           "dr", "prof", "mph", "dphil"}
+# A login name in lower case with dots for spaces ("robert.stitz",
+# "edilson.la.rosa"): the person's name, capitalised.
+_DOTTED_LOGIN_RE = re.compile(r"^[a-zà-öø-ÿ]{2,}(?:\.[a-zà-öø-ÿ]{2,}){1,2}$")
+
+
+def strip_trailing_role(name: str) -> str:
+    """'Ben Silverman Games Editor' -> 'Ben Silverman': a role word and the
+    word before it end the byline, and two words or more stay before them
+    ('Our Foreign Staff' stays whole, and is then no person)."""
+    match = _TRAILING_ROLE_RE.search(name)
+    if match and len(name[:match.start()].split()) >= 2:
+        return name[:match.start()]
+    return name
+
+
+def login_to_name(name: str) -> str:
+    """'robert.stitz' -> 'Robert Stitz'; any other name as it is."""
+    if _DOTTED_LOGIN_RE.match(name) and not _ORGANISATION_RE.search(name) \
+            and not name.startswith("www."):
+        return " ".join(word.capitalize() for word in name.split("."))
+    return name
+
+
 def clean_author_name(part: str) -> str | None:
     """One byline fragment to a person's name, or None when it is not one."""
     part = strip_author_prefixes(normalize_text(part)).strip(" .,:-–—|")
     part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
     part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
+    part = _TRAILING_LABEL_RE.sub("", part)
+    part = login_to_name(strip_trailing_role(part))
+    if part.casefold().rstrip(".") in DEGREES:
+        return None
     part = _TRAILING_RELATIVE_RE.sub("", part)
     if _COMMENTER_RE.search(part):
         return None

@@ -340,6 +340,33 @@ def test_clean_authors_not_people(names, expected):
     assert clean_authors(names) == expected
 
 
+@pytest.mark.parametrize("names, expected", [
+    # A role after the name, with its qualifier; a desk of three words stays a desk.
+    (["Ben Silverman Games Editor"], ["Ben Silverman"]),
+    (["Adam Aaronson PhillyVoice Staff"], ["Adam Aaronson"]),
+    (["Our Foreign Staff"], []),
+    # A credit or a link printed after the name.
+    (["Christian Seiler Illustration von"], ["Christian Seiler"]),
+    (["Jil Schuller Alle Artikel"], ["Jil Schuller"]),
+    # A degree after a comma is no second author.
+    (["Grant Tinsley, PhD"], ["Grant Tinsley"]),
+    # Two people in an interview's byline.
+    (["Richard David Precht im Gespräch mit Karin Fischer"], ["Richard David Precht", "Karin Fischer"]),
+    # A login name with dots for spaces; a domain stays a domain (and is no person).
+    (["robert.stitz"], ["Robert Stitz"]), (["edilson.la.rosa"], ["Edilson La Rosa"]),
+    (["tennisnet.com"], ["tennisnet.com"]), (["Isabella.DiBiase"], ["Isabella.DiBiase"]),
+])
+def test_clean_authors_roles_credits_degrees_logins(names, expected):
+    assert clean_authors(names) == expected
+
+
+def test_labelled_author_kept_on_a_blog_named_after_her():
+    markup = ('<head><meta property="og:site_name" content="Wolfgang Michal"><meta '
+              'name="twitter:label1" content="Written by"><meta name="twitter:data1" '
+              'content="Wolfgang Michal"></head><body><p>x</p></body>')
+    assert extract_authors(tree(markup), url="https://www.wolfgangmichal.de/a") == ["Wolfgang Michal"]
+
+
 def test_byline_category_list_is_not_authors():
     markup = '<head></head><body><p>x</p></body>'
     assert extract_authors(tree(markup), fallback="CSP; International; Photovoltaik; Speicher") == []
