@@ -710,6 +710,7 @@ def _structured_date_count(tree: lxml_html.HtmlElement,
     ld = json_ld_articles(tree) if ld is None else ld
     count = int(isinstance(_json_ld_value(ld, "datePublished"), str))
     count += int(bool(meta_content(tree, *PUBLISHED_META)))
+    count += len(microdata_published(tree))
     count += sum(1 for el in tree.iter("time")
                  if el.get("datetime") and not in_other_content(el))
     return count
@@ -785,10 +786,34 @@ def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
     value = meta_content(tree, *meta_names)
     if value:
         yield value
+    if json_ld_key == "datePublished":
+        yield from microdata_published(tree)
     for time_el in tree.iter("time"):
         if time_el.get("datetime") and not in_other_content(time_el):
             yield time_el.get("datetime")
     yield from _printed_dates(tree)
+
+
+_MICRODATA_PUBLISHED = etree.XPath("//body//*[@itemprop='datePublished'][@content or @datetime]")
+
+
+def microdata_published(tree: lxml_html.HtmlElement) -> list[str]:
+    """schema.org microdata in the page's body (<time itemprop="datePublished"
+    datetime="...">, <span itemprop="datePublished" content="...">) outside
+    other items' blocks: the article's own date, before any other <time> (the
+    first <time>s of a page are often a ticker's or a teaser's). A value whose
+    item (the nearest itemscope) is typed as an article is the article's even
+    inside an <aside> of it."""
+    return [el.get("datetime") or el.get("content") for el in _MICRODATA_PUBLISHED(tree)
+            if _microdata_item_is_article(el) or not in_other_content(el)]
+
+
+def _microdata_item_is_article(el: lxml_html.HtmlElement) -> bool:
+    for ancestor in el.iterancestors():
+        if ancestor.get("itemscope") is not None:
+            kind = ancestor.get("itemtype", "").rstrip("/").rsplit("/", 1)[-1].casefold()
+            return kind in ARTICLE_TYPES
+    return False
 
 
 # Blocks holding other items' dates: related posts, comments, sidebars,

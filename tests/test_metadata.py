@@ -268,6 +268,23 @@ def test_published_date_skips_related_posts_comments_and_asides(markup, expected
 
 
 @pytest.mark.parametrize("markup, expected", [
+    # A ticker's <time> first, the article's microdata date after it.
+    ('<body><div class="ticker"><time datetime="2023-10-10T12:20:56Z">x</time></div><article>'
+     '<time itemprop="datePublished" datetime="2023-10-18T09:45:00Z">18. Okt 2023</time></article>'
+     '</body>', datetime(2023, 10, 18, 9, 45)),
+    # ... also in an <aside> of an item typed as an article, and given as content.
+    ('<body><time datetime="2020-07-06">x</time><article itemscope itemtype="https://schema.org/'
+     'NewsArticle"><aside class="meta"><span itemprop="datePublished" content="2023-10-18">18. '
+     'Okt</span></aside></article></body>', datetime(2023, 10, 18)),
+    # An <aside> outside such an item is another story's.
+    ('<body><aside><span itemprop="datePublished" content="2019-01-01">x</span></aside>'
+     '<time datetime="2023-10-18">y</time></body>', datetime(2023, 10, 18)),
+])
+def test_published_date_from_microdata_before_other_times(markup, expected):
+    assert extract_published_at(tree(markup)) == expected.replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("markup, expected", [
     ('<body><h1><span class="article-heading__kicker">Klimaschutz</span><span class="visually-hidden">'
      ': </span><span class="article-heading__title">Bohren, bis es heiß wird</span></h1></body>',
      "Bohren, bis es heiß wird"),
