@@ -9,5 +9,5 @@ from importlib.metadata import version
 
 # Bump when a change to extraction or cleanup changes any output field, so rows
 # can be selected for re-processing by the version that produced them.
-EXTRACTION_RULES_VERSION = "1.0"
+EXTRACTION_RULES_VERSION = "1.1"
 EXTRACTOR_VERSION = f"pipelines-{EXTRACTION_RULES_VERSION}+trafilatura-{version('trafilatura')}"

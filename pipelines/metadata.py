@@ -245,13 +245,35 @@ def home_link_texts(tree: lxml_html.HtmlElement, url: str | None = None) -> set[
 # Parts of a heading that are not the headline: the kicker / Dachzeile above
 # it ("Klimaschutz", "Nach Corona-Lockerungen") and separators printed only
 # for screen readers (": ", " - ").
+# Prefix labels of forums and blogs ("<span class="label label--blue">Patch
+# Notes</span>", "topic-label") are kickers too: "label" as a class word.
 _KICKER_CLASS_RE = re.compile(
-    r"kicker|dachzeile|topline|overline|eyebrow|roofline|titleheader|visually-hidden|sr-only|"
-    r"screen-reader", re.I)
+    r"kicker|dachzeile|topline|toptitle|overline|eyebrow|roofline|titleheader|visually-hidden|"
+    r"sr-only|screen-reader|invisible|(?:^|[\s_-])label(?:$|[\s_-])", re.I)
+
+
+def headline_part(heading: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The element inside a heading classed as its headline ("headline",
+    "article__headline", "ts-headline") when the heading holds more than it
+    (a kicker, a section printed in another style): that element's text is
+    the headline. "subheadline", "headline-wrapper" and a kicker classed
+    "headline headline--topline" are not it."""
+    for el in heading.iterdescendants():
+        if isinstance(el.tag, str) and not _is_kicker(el) and any(
+                re.split(r"__|-", cls)[-1].casefold() == "headline"
+                for cls in el.get("class", "").split()):
+            text = el.text_content().strip()
+            if not re.search(r"\w", text):     # a separator styled like the headline
+                continue
+            return el if text != heading.text_content().strip() else None
+    return None
 
 
 def headline_text(heading: lxml_html.HtmlElement) -> str:
     """The heading's text without its kicker and screen-reader-only parts."""
+    part = headline_part(heading)
+    if part is not None:
+        return part.text_content()
     if not any(_is_kicker(el) for el in heading.iterdescendants()):
         return heading.text_content()
     copy = deepcopy(heading)
@@ -270,11 +292,13 @@ def _is_kicker(el: lxml_html.HtmlElement) -> bool:
 
 
 def heading_candidates(tree: lxml_html.HtmlElement, site_names: set[str]) -> list[str]:
-    """Distinct non-empty <h1> texts, in page order, without the site's name."""
+    """Distinct non-empty <h1> texts, in page order, without the site's name
+    (an <h1> that is only the site's name is skipped; one printed as "Headline
+    | Site", often for screen readers, loses the site's name)."""
     keys = {n.casefold() for n in site_names}
     seen: list[str] = []
     for h in tree.iter("h1"):
-        text = fold_spaces(normalize_text(headline_text(h)))
+        text = strip_known_site_names(fold_spaces(normalize_text(headline_text(h))), site_names)
         if text and len(text) <= MAX_HEADING_CHARS and text.casefold() not in keys \
                 and text not in seen:
             seen.append(text)
@@ -304,6 +328,14 @@ def heading_support(heading: str, meta_titles: list[str]) -> tuple[int, bool]:
             votes += 1
             leads = leads or t.startswith(key)
     return votes, leads
+
+
+def ranked_support(heading: str, meta_titles: list[str]) -> tuple[int, bool, bool]:
+    """heading_support, with a headline-sized <h1> (three words or more) before
+    a one- or two-word one on equal votes: a page's hidden "News" or "Zoll"
+    <h1> leads "News - Eawag" as much as the headline ends it."""
+    votes, leads = heading_support(heading, meta_titles)
+    return votes, votes > 0 and is_headline_sized(heading), leads
 
 
 def _contains_phrase(text: str, phrase: str) -> bool:
@@ -337,8 +369,11 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
        <h1> logo linking home, the host).
     Candidates that are only the site's name are skipped."""
     ld = json_ld_articles(tree) if ld is None else ld
+    home_names = home_link_texts(tree, url)
     site_name = extract_site_name(tree)
-    site_names = home_link_texts(tree, url) | ({site_name} if site_name else set())
+    if site_name and site_name not in home_names and printed_as_headline(tree, site_name):
+        site_name = None
+    site_names = home_names | ({site_name} if site_name else set())
     site_keys = {n.casefold() for n in site_names}
     title_el = tree.find(".//title")
     headline = _json_ld_value(ld, "headline")
@@ -348,11 +383,12 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     cleaned_metas = [fold_spaces(normalize_text(html_unescape(m))) if isinstance(m, str) else ""
                      for m in metas]
     cleaned_metas = ["" if m.casefold() in site_keys else m for m in cleaned_metas]
+    cleaned_metas = [uncut_title(m, cleaned_metas[3]) for m in cleaned_metas[:3]] + cleaned_metas[3:]
     meta_titles = [m for m in cleaned_metas if m]
     headings = heading_candidates(tree, site_names)
-    best, best_score = None, (0, False)
+    best, best_score = None, (0, False, False)
     for heading in headings:
-        score = heading_support(heading, meta_titles)
+        score = ranked_support(heading, meta_titles)
         if score > best_score:
             best, best_score = heading, score
     if best is not None:
@@ -364,7 +400,10 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
         return strip_site_name(title_from_segments(
             strip_known_site_names(candidate, site_names), segment_keys, printed), site_name)
 
-    metas_without_site = [without_site(m) if m else "" for m in cleaned_metas]
+    page_title = cleaned_metas[3]
+    metas_without_site = [m if m and leads_longer_title(page_title, m) else
+                          without_site(m) if m else "" for m in cleaned_metas[:3]] \
+        + [without_site(page_title) if page_title else ""]
     if len(headings) == 1:
         inner = headline_inside_heading(headings[0], metas_without_site)
         if inner:
@@ -382,6 +421,40 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     return None
 
 
+def leads_longer_title(page_title: str, title: str) -> bool:
+    """<title> is `title` plus separated segments ("Office 365 – HBDI – die
+    Dritte | Damian Duchamps' Blog" for og:title "Office 365 – HBDI – die
+    Dritte"): the site's name was added to `title`, which is the headline
+    whole, its own dashes included."""
+    return len(page_title) > len(title) and page_title.startswith(title) \
+        and bool(_TITLE_SEPARATOR_RE.match(page_title, len(title)))
+
+
+_QUOTE_AFTER_CUT_RE = re.compile(r"\s*[\"“„«]")
+
+
+def uncut_title(meta: str, page_title: str) -> str:
+    """A meta title cut at an unescaped double quote (content="Senador
+    califica a Biden de "incapacitado"" ends at 'de'): <title>, which holds
+    the quote, instead."""
+    if meta and len(page_title) > len(meta) and page_title.startswith(meta) \
+            and _QUOTE_AFTER_CUT_RE.match(page_title, len(meta)):
+        return page_title
+    return meta
+
+
+def printed_as_headline(tree: lxml_html.HtmlElement, site_name: str) -> bool:
+    """A site name from metadata that is both the page's <title> and a
+    headline-sized <h1> (an application-name repeating the headline): not the
+    site's name, or the page would have no title at all."""
+    title_el = tree.find(".//title")
+    key = typography_key(site_name)
+    if not is_headline_sized(site_name) or title_el is None \
+            or typography_key(title_el.text_content()) != key:
+        return False
+    return any(typography_key(h.text_content()) == key for h in tree.iter("h1"))
+
+
 def headline_inside_heading(heading: str, meta_titles: list[str]) -> str | None:
     """A metadata title printed inside the only <h1> together with a kicker,
     a date or a section name ('Tunesien Große Aufgaben für die neue
@@ -392,9 +465,24 @@ def headline_inside_heading(heading: str, meta_titles: list[str]) -> str | None:
         inner = typography_key(title)
         # Plain substring: kicker elements are often glued to the headline
         # ("Einheit der WocheLagen-Pyramide mit GA2").
-        if title and len(inner) < len(key) and inner in key and is_headline_sized(title, 2):
+        if title and len(inner) < len(key) and inner in key and is_headline_sized(title, 2) \
+                and not continues_sentence(heading, title):
             return title
     return None
+
+
+_CONTINUATION_RE = re.compile(r"[:,;]?\s+[^\W\d_A-ZÀ-ÖØ-Þ]")
+
+
+def continues_sentence(heading: str, title: str) -> bool:
+    """`heading` is `title` continued in lower case ("... Gigafactory-Kapazität
+    in Tennessee", "... vom Blech: einfach köstlich!"): the metadata shortened
+    the printed headline; a kicker, a date or a site name glued after it
+    starts otherwise."""
+    h, t = (" ".join(x.translate(_TYPOGRAPHY).split()) for x in (heading, title))
+    if h[:len(t)].casefold() != t.casefold():
+        return False
+    return bool(_CONTINUATION_RE.match(h, len(t)))
 
 
 # CJK headlines run without spaces: about two characters make a word.
@@ -622,6 +710,7 @@ def _structured_date_count(tree: lxml_html.HtmlElement,
     ld = json_ld_articles(tree) if ld is None else ld
     count = int(isinstance(_json_ld_value(ld, "datePublished"), str))
     count += int(bool(meta_content(tree, *PUBLISHED_META)))
+    count += len(microdata_published(tree))
     count += sum(1 for el in tree.iter("time")
                  if el.get("datetime") and not in_other_content(el))
     return count
@@ -697,10 +786,34 @@ def _date_candidates(tree: lxml_html.HtmlElement, json_ld_key: str,
     value = meta_content(tree, *meta_names)
     if value:
         yield value
+    if json_ld_key == "datePublished":
+        yield from microdata_published(tree)
     for time_el in tree.iter("time"):
         if time_el.get("datetime") and not in_other_content(time_el):
             yield time_el.get("datetime")
     yield from _printed_dates(tree)
+
+
+_MICRODATA_PUBLISHED = etree.XPath("//body//*[@itemprop='datePublished'][@content or @datetime]")
+
+
+def microdata_published(tree: lxml_html.HtmlElement) -> list[str]:
+    """schema.org microdata in the page's body (<time itemprop="datePublished"
+    datetime="...">, <span itemprop="datePublished" content="...">) outside
+    other items' blocks: the article's own date, before any other <time> (the
+    first <time>s of a page are often a ticker's or a teaser's). A value whose
+    item (the nearest itemscope) is typed as an article is the article's even
+    inside an <aside> of it."""
+    return [el.get("datetime") or el.get("content") for el in _MICRODATA_PUBLISHED(tree)
+            if _microdata_item_is_article(el) or not in_other_content(el)]
+
+
+def _microdata_item_is_article(el: lxml_html.HtmlElement) -> bool:
+    for ancestor in el.iterancestors():
+        if ancestor.get("itemscope") is not None:
+            kind = ancestor.get("itemtype", "").rstrip("/").rsplit("/", 1)[-1].casefold()
+            return kind in ARTICLE_TYPES
+    return False
 
 
 # Blocks holding other items' dates: related posts, comments, sidebars,
@@ -765,8 +878,10 @@ def extract_authors(tree: lxml_html.HtmlElement,
         if meta and not meta.startswith("http"):
             found = people([meta])
     if not found:
+        # "Written by X" in a sharing plugin's tags names a person even on a
+        # blog named after her, as a typed JSON-LD Person does.
         labelled = labelled_meta_author(tree)
-        found = people([labelled]) if labelled else []
+        found = people([labelled], typed_people=True) if labelled else []
     if not found and fallback:
         guess = fallback() if callable(fallback) else fallback
         found = people(guess.split(";")) if guess else []
@@ -970,7 +1085,8 @@ def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
 _MEDIA_TYPES = {"imageobject", "videoobject", "mediaobject", "audioobject", "photograph"}
 
 
-_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n)\s*", re.I)
+_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n|"
+                              r"\bim gespräch mit\b|\bin conversation with\b)\s*", re.I)
 # "By", "View all posts by", "Von", "Par", "Autor:" ... before the name.
 _AUTHOR_PREFIX_RE = re.compile(
     r"^(?:(?:view all posts|posts|articles|stories|written|words|posted|edited|photos?|text|"
@@ -1039,11 +1155,52 @@ def strip_author_prefixes(text: str) -> str:
     return text
 
 
+# A role printed after the name in the same block: "Ben Silverman Games
+# Editor", "Adam Aaronson PhillyVoice Staff", "Jane Roe, Senior Reporter".
+_TRAILING_ROLE_RE = re.compile(
+    r"(?:\s+[\w-]+)?\s+(?:staff|editor|reporter|correspondent|writer|contributor|columnist|"
+    r"redakteur(?:in)?|korrespondent(?:in)?)$", re.I)
+# A credit or a link printed after the name: "Christian Seiler Illustration
+# von", "Jil Schuller Alle Artikel", "Rob Ewaschuk Edited".
+_TRAILING_LABEL_RE = re.compile(
+    r"\s+(?:illustrations?|illustration(?:en)?|fotos?|photos?|bilder|grafiken?|edited|"
+    r"alle artikel|all (?:articles|posts|stories)|weitere artikel|more (?:articles|stories))"
+    r"(?:\s+(?:von|by))?$", re.I)
+# Academic degrees after a comma are not a second author ("Grant Tinsley, PhD").
+DEGREES = {"phd", "ph.d", "ph. d", "md", "m.d", "mba", "msc", "m.sc", "bsc", "ma", "m.a", "rd",
+           "dr", "prof", "mph", "dphil"}
+# A login name in lower case with dots for spaces ("robert.stitz",
+# "edilson.la.rosa"): the person's name, capitalised.
+_DOTTED_LOGIN_RE = re.compile(r"^[a-zà-öø-ÿ]{2,}(?:\.[a-zà-öø-ÿ]{2,}){1,2}$")
+
+
+def strip_trailing_role(name: str) -> str:
+    """'Ben Silverman Games Editor' -> 'Ben Silverman': a role word and the
+    word before it end the byline, and two words or more stay before them
+    ('Our Foreign Staff' stays whole, and is then no person)."""
+    match = _TRAILING_ROLE_RE.search(name)
+    if match and len(name[:match.start()].split()) >= 2:
+        return name[:match.start()]
+    return name
+
+
+def login_to_name(name: str) -> str:
+    """'robert.stitz' -> 'Robert Stitz'; any other name as it is."""
+    if _DOTTED_LOGIN_RE.match(name) and not _ORGANISATION_RE.search(name) \
+            and not name.startswith("www."):
+        return " ".join(word.capitalize() for word in name.split("."))
+    return name
+
+
 def clean_author_name(part: str) -> str | None:
     """One byline fragment to a person's name, or None when it is not one."""
     part = strip_author_prefixes(normalize_text(part)).strip(" .,:-–—|")
     part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
     part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
+    part = _TRAILING_LABEL_RE.sub("", part)
+    part = login_to_name(strip_trailing_role(part))
+    if part.casefold().rstrip(".") in DEGREES:
+        return None
     part = _TRAILING_RELATIVE_RE.sub("", part)
     if _COMMENTER_RE.search(part):
         return None

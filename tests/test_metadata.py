@@ -61,6 +61,32 @@ def tree(markup: str):
     # ... and two words do not outweigh og:title.
     ('<head><meta property="og:title" content="Minecraft 1.8 - The Bountiful Update"></head>'
      '<body><h1>Minecraft News</h1></body>', "Minecraft 1.8 - The Bountiful Update"),
+    # An <h1> printed with the site's name (for screen readers) loses it.
+    ('<head><meta property="og:site_name" content="Umweltbundesamt"><title>Atomkraft ist nicht '
+     'nachhaltig | Umweltbundesamt</title></head><body><h1 class="visuallyhidden">Atomkraft ist '
+     'nicht nachhaltig | Umweltbundesamt</h1></body>', "Atomkraft ist nicht nachhaltig"),
+    # A hidden one-word <h1> leading <title> does not outrank the headline ending it.
+    ('<head><title>News - Eawag</title><meta property="og:title" content="Auf das erste Elektron '
+     'kommt es an"></head><body><h1 class="hidden">News</h1><h1>Auf das erste Elektron kommt es '
+     'an</h1></body>', "Auf das erste Elektron kommt es an"),
+    # The only <h1> continues the metadata title in lower case: the printed headline.
+    ('<head><meta property="og:title" content="Ultium Cells erhöht Kapazität - Battery-News.de">'
+     '<meta property="og:site_name" content="Battery-News.de"></head><body><h1>Ultium Cells '
+     'erhöht Kapazität in Tennessee</h1></body>', "Ultium Cells erhöht Kapazität in Tennessee"),
+    ('<head><title>Zitronenkuchen vom Blech | Backen</title></head><body><h1>Zitronenkuchen vom '
+     'Blech: einfach köstlich!</h1></body>', "Zitronenkuchen vom Blech: einfach köstlich!"),
+    # A meta "site name" that is the page's <title> and its <h1> is the headline.
+    ('<head><meta name="application-name" content="Student halls too full to be safe"><title>'
+     'Student halls too full to be safe</title></head><body><h1>Student halls too full to be safe'
+     '</h1></body>', "Student halls too full to be safe"),
+    # og:title cut at an unescaped double quote: <title> holds the whole headline.
+    ('<head><title>Senador califica a Biden de "incapacitado"</title><meta property="og:title" '
+     'content="Senador califica a Biden de "incapacitado""></head><body><p>x</p></body>',
+     'Senador califica a Biden de "incapacitado"'),
+    # og:title that <title> repeats before the site's name is whole, dashes and all.
+    ('<head><title>Office 365 – HBDI – die Dritte | Damian Duchamps</title><meta '
+     'property="og:title" content="Office 365 – HBDI – die Dritte"></head><body><h1><a href="/">'
+     'Damian Duchamps</a></h1></body>', "Office 365 – HBDI – die Dritte"),
 ])
 def test_extract_title(markup, expected):
     assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
@@ -242,6 +268,23 @@ def test_published_date_skips_related_posts_comments_and_asides(markup, expected
 
 
 @pytest.mark.parametrize("markup, expected", [
+    # A ticker's <time> first, the article's microdata date after it.
+    ('<body><div class="ticker"><time datetime="2023-10-10T12:20:56Z">x</time></div><article>'
+     '<time itemprop="datePublished" datetime="2023-10-18T09:45:00Z">18. Okt 2023</time></article>'
+     '</body>', datetime(2023, 10, 18, 9, 45)),
+    # ... also in an <aside> of an item typed as an article, and given as content.
+    ('<body><time datetime="2020-07-06">x</time><article itemscope itemtype="https://schema.org/'
+     'NewsArticle"><aside class="meta"><span itemprop="datePublished" content="2023-10-18">18. '
+     'Okt</span></aside></article></body>', datetime(2023, 10, 18)),
+    # An <aside> outside such an item is another story's.
+    ('<body><aside><span itemprop="datePublished" content="2019-01-01">x</span></aside>'
+     '<time datetime="2023-10-18">y</time></body>', datetime(2023, 10, 18)),
+])
+def test_published_date_from_microdata_before_other_times(markup, expected):
+    assert extract_published_at(tree(markup)) == expected.replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("markup, expected", [
     ('<body><h1><span class="article-heading__kicker">Klimaschutz</span><span class="visually-hidden">'
      ': </span><span class="article-heading__title">Bohren, bis es heiß wird</span></h1></body>',
      "Bohren, bis es heiß wird"),
@@ -253,6 +296,18 @@ def test_published_date_skips_related_posts_comments_and_asides(markup, expected
      '<span>Wie Umweltzerstörung Epidemien begünstigt</span></h1></body>',
      "Zoonosen Wie Umweltzerstörung Epidemien begünstigt"),
     ('<body><h1>Plain <b>headline</b></h1></body>', "Plain headline"),
+    # A forum's prefix label, a topic label.
+    ('<body><h1><a href="/t/1"><span class="label label--blue">Patch Notes</span>Patchnotes 4.47 - '
+     'Bugfix Build</a></h1></body>', "Patchnotes 4.47 - Bugfix Build"),
+    ('<body><h1><div class="topic-label">100. Geburtstag</div> Margot Friedländer wird 100</h1>'
+     '</body>', "Margot Friedländer wird 100"),
+    # The part classed as the headline, beside a kicker in another style.
+    ('<body><h1><span class="fake-h5">Strompreisbremse</span><span>: </span><span class="headline">'
+     'Bundesregierung drosselt Bioenergie</span></h1></body>', "Bundesregierung drosselt Bioenergie"),
+    # ... but not a kicker that is also classed "headline".
+    ('<body><h1><span class="headline headline--topline">Auftragshoch</span><span class="headline">'
+     ': </span><span class="headline headline--1">Luftfahrt hebt ab</span></h1></body>',
+     "Luftfahrt hebt ab"),
 ])
 def test_title_without_kicker(markup, expected):
     assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
@@ -300,6 +355,33 @@ def test_authors_fall_through_to_byline_when_meta_is_not_a_person():
 ])
 def test_clean_authors_not_people(names, expected):
     assert clean_authors(names) == expected
+
+
+@pytest.mark.parametrize("names, expected", [
+    # A role after the name, with its qualifier; a desk of three words stays a desk.
+    (["Ben Silverman Games Editor"], ["Ben Silverman"]),
+    (["Adam Aaronson PhillyVoice Staff"], ["Adam Aaronson"]),
+    (["Our Foreign Staff"], []),
+    # A credit or a link printed after the name.
+    (["Christian Seiler Illustration von"], ["Christian Seiler"]),
+    (["Jil Schuller Alle Artikel"], ["Jil Schuller"]),
+    # A degree after a comma is no second author.
+    (["Grant Tinsley, PhD"], ["Grant Tinsley"]),
+    # Two people in an interview's byline.
+    (["Richard David Precht im Gespräch mit Karin Fischer"], ["Richard David Precht", "Karin Fischer"]),
+    # A login name with dots for spaces; a domain stays a domain (and is no person).
+    (["robert.stitz"], ["Robert Stitz"]), (["edilson.la.rosa"], ["Edilson La Rosa"]),
+    (["tennisnet.com"], ["tennisnet.com"]), (["Isabella.DiBiase"], ["Isabella.DiBiase"]),
+])
+def test_clean_authors_roles_credits_degrees_logins(names, expected):
+    assert clean_authors(names) == expected
+
+
+def test_labelled_author_kept_on_a_blog_named_after_her():
+    markup = ('<head><meta property="og:site_name" content="Wolfgang Michal"><meta '
+              'name="twitter:label1" content="Written by"><meta name="twitter:data1" '
+              'content="Wolfgang Michal"></head><body><p>x</p></body>')
+    assert extract_authors(tree(markup), url="https://www.wolfgangmichal.de/a") == ["Wolfgang Michal"]
 
 
 def test_byline_category_list_is_not_authors():
