@@ -1,8 +1,10 @@
 """Item pipelines and the extraction they run: extract -> validate -> dedup -> write.
 
-The Scrapy components live in pipelines/items.py; the pure functions they call
-live beside them (extract, cleanup, metadata, dates, ids), and storage in
-pipelines/storage.py and pipelines/writer.py.
+The Scrapy stages are ExtractPipeline (extract.py; extract_pool.py runs it in
+worker processes), ValidatePipeline (validate.py), DedupPipeline (dedup.py) and
+ParquetArchiveWriter (writer.py); the pure functions extraction calls live
+beside them (extract, cleanup, metadata, dates, ids, neardup), and storage in
+storage.py, warc.py and spool.py.
 """
 
 from importlib.metadata import version
