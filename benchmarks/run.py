@@ -4,7 +4,9 @@ One run, same pages for every side:
   1. the site: N article pages (generated, or the evaluation pages with DATA),
      served from 127.0.0.1 without delay;
   2. plain: trafilatura.bare_extraction, default options, one core, in a fresh
-     process, over the bytes the server sends;
+     process, over the bytes the server sends; run again after the pipeline's
+     runs, and the ratio is against both together (this machine's speed drifts:
+     the same loop took 25 and 36 ms a page twenty minutes apart);
   3. crawl to a local archive, then to SeaweedFS (S3): `python -m crawler`,
      the full pipeline (discovery, fetch, WARC, extract, validate, dedup, Parquet);
   4. reprocess: `python -m pipelines.reprocess` over the WARC files the local
@@ -71,7 +73,7 @@ def read_manifest(archive_uri: str, env: dict[str, str]) -> dict[str, Any]:
 
 
 def summarize(name: str, m: Measured, pages: int, manifest: dict[str, Any],
-              plain_rate: float, plain_cpu_per_page: float = 0.0) -> dict[str, Any]:
+              plain: dict[str, Any]) -> dict[str, Any]:
     perf = manifest.get("performance") or {}
     rate = pages / m.seconds
     cpu = m.cpu_seconds
@@ -86,14 +88,9 @@ def summarize(name: str, m: Measured, pages: int, manifest: dict[str, Any],
     other = max(cpu - fetch - extract - warc - parquet, 0.0)
     shares = {"fetch": fetch / cpu, "extract": extract / cpu, "warc": warc / cpu,
               "parquet+s3": parquet / cpu, "other": other / cpu} if cpu else {}
-    return {
+    return with_ratios({
         "name": name, "exit": m.returncode, "pages": pages, "seconds": round(m.seconds, 2),
-        "pages_per_s": round(rate, 2), "ratio": round(rate / plain_rate, 3),
-        # Not a measurement: what `ratio` would be with every core ours (the
-        # machine's cores divided by the pipeline's CPU per page, against the
-        # plain loop's); when others use the machine, `ratio` measures them too.
-        "cpu_bound_ratio": round((os.cpu_count() or 1) * plain_cpu_per_page / (cpu / pages), 3)
-        if cpu and plain_cpu_per_page else None,
+        "pages_per_s": round(rate, 2),
         "cpu_seconds": round(cpu, 2), "cpu_s_per_page": round(cpu / pages, 4),
         "cores_busy": round(cpu / m.seconds, 2),
         # CPU the rest of the machine used meanwhile (the site server, S3, anything else)
@@ -108,7 +105,27 @@ def summarize(name: str, m: Measured, pages: int, manifest: dict[str, Any],
         "performance": perf,
         "articles_written": manifest.get("articles_written"),
         "rejections": manifest.get("rejections"),
-    }
+    }, plain)
+
+
+def bracketed_plain(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The plain loop's figures over both its runs (before and after the pipeline's)."""
+    pages = before["pages"] + after["pages"]
+    seconds = before["seconds"] + after["seconds"]
+    cpu = before["cpu_seconds"] + after["cpu_seconds"]
+    return {"pages": pages, "seconds": seconds, "cpu_seconds": cpu,
+            "pages_per_s": round(pages / seconds, 2), "cpu_s_per_page": round(cpu / pages, 4),
+            "runs": [before, after]}
+
+
+def with_ratios(r: dict[str, Any], plain: dict[str, Any]) -> dict[str, Any]:
+    r["ratio"] = round(r["pages_per_s"] / plain["pages_per_s"], 3)
+    # Not a measurement: what `ratio` would be with every core ours (the
+    # machine's cores divided by the pipeline's CPU per page, against the
+    # plain loop's); when others use the machine, `ratio` measures them too.
+    r["cpu_bound_ratio"] = round((os.cpu_count() or 1) * plain["cpu_s_per_page"]
+                                 / r["cpu_s_per_page"], 3) if r["cpu_s_per_page"] else None
+    return r
 
 
 def line(r: dict[str, Any]) -> str:
@@ -154,23 +171,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with FixtureSite(site_dir, keep_alive=True) as site:
             print(f"site: {len(paths)} pages ({results['data']}) at {site.base_url}", flush=True)
-            plain_m = measure([sys.executable, "-m", "benchmarks.plain", str(site_dir), site.base_url,
-                               str(paths_file), *(["--count-only"] if args.no_plain else [])],
-                              env=env, cwd=str(REPO))
-            if plain_m.returncode:
-                raise SystemExit(f"plain loop failed: {plain_m.stderr[-2000:]}")
-            plain = json.loads(plain_m.stdout)
-            plain_rate = plain["pages"] / plain["seconds"] if plain["seconds"] else float("inf")
-            plain_cpu = plain["cpu_seconds"] / plain["pages"]
-            results["plain"] = {**plain, "pages_per_s": round(plain_rate, 2),
-                                "others_cores_busy": round(max(plain_m.machine_busy_seconds - plain_m.cpu_seconds, 0)
-                                                           / plain_m.seconds, 2),
-                                "cpu_s_per_page": round(plain["cpu_seconds"] / plain["pages"], 4),
-                                "peak_rss_mb": round(plain_m.peaks.main_rss_mb, 1)}
-            print(f"{'plain loop':<14} {plain_rate:7.1f} pages/s  "
-                  f"{plain['cpu_seconds'] / plain['pages'] * 1000:6.1f} ms CPU/page  (one core, "
-                  f"trafilatura.bare_extraction defaults; {plain['seconds']:.1f} s; others busy "
-                  f"{results['plain']['others_cores_busy']:.2f} cores)", flush=True)
+            def run_plain(label: str) -> dict[str, Any]:
+                m = measure([sys.executable, "-m", "benchmarks.plain", str(site_dir), site.base_url,
+                             str(paths_file), *(["--count-only"] if args.no_plain else [])],
+                            env=env, cwd=str(REPO))
+                if m.returncode:
+                    raise SystemExit(f"plain loop failed: {m.stderr[-2000:]}")
+                plain = json.loads(m.stdout)
+                rate = plain["pages"] / plain["seconds"] if plain["seconds"] else float("inf")
+                plain.update(pages_per_s=round(rate, 2),
+                             cpu_s_per_page=round(plain["cpu_seconds"] / plain["pages"], 4),
+                             others_cores_busy=round(max(m.machine_busy_seconds - m.cpu_seconds, 0)
+                                                     / m.seconds, 2),
+                             peak_rss_mb=round(m.peaks.main_rss_mb, 1))
+                if not args.no_plain:
+                    print(f"{label:<14} {rate:7.1f} pages/s  {plain['cpu_s_per_page'] * 1000:6.1f} ms CPU/page  "
+                          f"(one core, trafilatura.bare_extraction defaults; {plain['seconds']:.1f} s; "
+                          f"others busy {plain['others_cores_busy']:.2f} cores)", flush=True)
+                return plain
+
+            plain_before = results["plain"] = run_plain("plain loop")
 
             crawl_env = {**env, "START_URLS": f"{site.base_url}/{SITEMAP}",
                          "SPOOL_DIR": str(workdir / "spool")}
@@ -193,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                 (workdir / f"{name.replace(' ', '-')}.log").write_text(m.stderr)
                 manifest = read_manifest(uri, run_env)
                 pages = manifest.get("article_candidates") or len(paths)
-                r = summarize(name, m, pages, manifest, plain_rate, plain_cpu)
+                r = summarize(name, m, pages, manifest, plain_before)
                 if m.returncode:
                     r["stderr"] = m.stderr[-3000:]
                 results["runs"][name] = r
@@ -209,11 +229,22 @@ def main(argv: list[str] | None = None) -> int:
                 m = measure(command, env=run_env, cwd=str(REPO), keep=keep)
                 manifest = read_manifest(str(target), run_env)
                 r = summarize("reprocess", m, manifest.get("article_candidates") or len(paths),
-                              manifest, plain_rate, plain_cpu)
+                              manifest, plain_before)
                 if m.returncode:
                     r["stderr"] = m.stderr[-3000:]
                 results["runs"]["reprocess"] = r
                 print(line(r), flush=True)
+            if not args.no_plain:
+                plain_after = run_plain("plain again")
+                results["plain"] = bracketed_plain(plain_before, plain_after)
+                for r in results["runs"].values():
+                    with_ratios(r, results["plain"])
+                print(f"{'plain, both':<14} {results['plain']['pages_per_s']:7.1f} pages/s  "
+                      f"{results['plain']['cpu_s_per_page'] * 1000:6.1f} ms CPU/page (the runs above "
+                      "were against the first; the targets and ratios below against both):", flush=True)
+                for r in results["runs"].values():
+                    print(f"{'':<15}{r['name']}: ratio {r['ratio']:.2f} "
+                          f"(CPU-bound estimate {r['cpu_bound_ratio'] or 0:.2f})", flush=True)
     finally:
         if s3 is not None:
             s3.stop()

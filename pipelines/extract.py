@@ -480,6 +480,7 @@ class ExtractPipeline:
         if self.workers > 0 and self.pool is None:
             from pipelines.extract_pool import DEFAULT_TIMEOUT, ExtractionPool
             self.pool = ExtractionPool(self.workers, self.timeout or DEFAULT_TIMEOUT, self.extract)
+            self.pool.start()
         if self.stats is not None:
             self.stats.set_value("perf/extract_workers", self.workers)
 

@@ -166,6 +166,14 @@ class ExtractionPool:
                 initargs=(os.getpid(),))
         return self._executor
 
+    def start(self) -> None:
+        """Start the workers now rather than at the first page: they take about
+        a second to start (the forkserver imports the extraction code), which
+        the crawl spends discovering its pages instead."""
+        executor = self._pool()
+        for _ in range(self.workers):   # each submission to a busy pool starts a worker
+            executor.submit(os.getpid)
+
     def submit(self, page: Any, context: PageContext) -> concurrent.futures.Future:
         return self._pool().submit(run_extraction, page, context, self.timeout, self.extract)
 
