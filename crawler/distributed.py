@@ -824,11 +824,14 @@ class Coordinator:
         while True:
             self.beat()
             self.touch()
+            # Exits first, reports after: a worker reports, then exits, so one
+            # seen gone has its report in `finished` (the other order took a
+            # worker that finished between the two looks for lost).
+            exited = [local for local in self.local if local.process.poll() is not None]
             finished = self.finished()
             registered = self.registered()
-            for local in self.local:
-                if (local.process.poll() is not None and local.worker_id not in finished
-                        and local.worker_id not in self.lost):
+            for local in exited:
+                if local.worker_id not in finished and local.worker_id not in self.lost:
                     self._lose(local.worker_id, f"exited with status {local.process.returncode}")
             for worker in registered:
                 if (worker not in finished and worker not in self.lost
