@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import trafilatura
 import trafilatura.utils
@@ -360,21 +360,20 @@ def _byline_discarded(el: lxml_html.HtmlElement) -> bool:
             or "Figure" in el.get("data-component", ""))
 
 
-def _pruned_itertext(el: lxml_html.HtmlElement,
-                     discarded: Callable[[Any], bool]) -> Iterator[str]:
-    """el.itertext() as it reads after the discarded elements are deleted
+def _pruned_itertext(el: lxml_html.HtmlElement) -> Iterator[str]:
+    """el.itertext() as it reads after the _byline_discarded elements are deleted
     with their tails kept (joined to the previous sibling's tail or the
     parent's text, as trafilatura's delete_element does)."""
     slot = el.text
     for child in el:
-        if discarded(child):
+        if _byline_discarded(child):
             if child.tail:
                 slot = (slot or "") + child.tail
             continue
         if slot:
             yield slot
         if isinstance(child.tag, str):
-            yield from _pruned_itertext(child, discarded)
+            yield from _pruned_itertext(child)
         slot = child.tail
     if slot:
         yield slot
@@ -391,7 +390,7 @@ def byline_author(tree: lxml_html.HtmlElement, raw: bool = False) -> str | None:
             if not match(el) or any(a is not root and _byline_discarded(a)
                                     for a in chain((el,), el.iterancestors())):
                 continue
-            content = trafilatura.utils.trim(" ".join(_pruned_itertext(el, _byline_discarded)))
+            content = trafilatura.utils.trim(" ".join(_pruned_itertext(el)))
             if content and 2 < len(content) < 120:
                 return content if raw else normalize_authors(None, content)
     return None

@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from hashlib import blake2b
-
 from typing import TYPE_CHECKING
 
 import numpy as np

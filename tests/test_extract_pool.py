@@ -195,7 +195,8 @@ def _running(pid: int) -> bool:
 
 def test_extraction_workers_load_neither_scrapy_nor_pyarrow():
     """The forkserver preloads these modules for every worker: with Scrapy and
-    pyarrow among them each worker was 120 MB instead of about 55."""
+    pyarrow among them a worker was 111-150 MB RSS in the benchmark's crawl
+    instead of 79."""
     import subprocess
     import sys
     script = ("import sys\n"
