@@ -1268,8 +1268,12 @@ def extract_rights(tree: lxml_html.HtmlElement,
     return None
 
 
-# What every rights line contains; _RIGHTS_RE in cleanup decides.
+# What every rights line contains; _RIGHTS_RE in cleanup decides. The usual
+# cases of each marker preselect the texts (a case-insensitive search of every
+# text node costs twice as much), the regex confirms.
 _RIGHTS_MARKER_RE = re.compile(r"copyright|©|\(c\)|reserved", re.I)
+_RIGHTS_MARKER_WORDS = any_of("©", "opyright", "OPYRIGHT", "opyRight", "(c)", "(C)",
+                              "eserved", "ESERVED")
 _RIGHTS_BLOCKS = {"p", "div", "span", "small"}
 
 
@@ -1279,7 +1283,9 @@ def _rights_candidates(tree: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlEl
     around the first marker starts after it. Walking every block of the page
     with text_content() instead took 6% of the extraction time."""
     seen: set[Any] = set()
-    for text in texts_containing(tree, _RIGHTS_MARKER_RE):
+    for text in texts_containing(tree, _RIGHTS_MARKER_WORDS):
+        if not _RIGHTS_MARKER_RE.search(text):
+            continue
         holder = text.getparent()
         if holder is not None and text.is_tail:
             holder = holder.getparent()
