@@ -15,7 +15,7 @@ rejection row carries, as in Common Crawl's index).
 Files are written to a local spool and published like Parquet files: complete
 or not at all (pipelines/storage.py), and before any Parquet file whose rows
 point into them. Plain values in, plain values out: the Scrapy components
-(crawler/warc.py) and the re-processing command (pipelines/reprocess.py)
+(crawler/warc.py) and the re-processing command (pipelines/reprocess/)
 only wire these functions.
 """
 

@@ -986,7 +986,3 @@ def main(argv: list[str] | None = None) -> int:
         print("error: REDIS_URL is required, e.g. REDIS_URL=redis://10.0.0.5:6379/0", file=sys.stderr)
         return 2
     return work(args.source, redis_url, args.run, args.worker_id, args.wait, args.extract_workers)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

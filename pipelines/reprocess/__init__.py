@@ -347,7 +347,3 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ARCHIVE
     print(report(manifest), file=sys.stderr)
     return EXIT_PARTIAL if manifest["errors"] else EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,13 @@
+"""`python -m crawler.distributed worker SOURCE` (`make worker`): see the package's docstring.
+
+A package's __main__, as crawler/__main__.py and for the same reason: the
+extraction workers import the parent's main module unless it is a package's
+__main__, and this package loads Scrapy, Redis and pyarrow, which a worker
+never uses.
+"""
+
+import sys
+
+from crawler.distributed import main
+
+sys.exit(main())
