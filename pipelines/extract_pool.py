@@ -17,7 +17,8 @@ outcome. The pure function stays as it is; this module only runs it elsewhere.
   every page in flight is tried once more, and a page that breaks it again is an
   `extraction_crashed` rejection. No page is ever lost.
 - Memory stays flat: workers reset trafilatura's and htmldate's caches every
-  `RESET_CACHES_EVERY` pages (trafilatura#216/#219).
+  `RESET_CACHES_EVERY` pages (trafilatura#216/#219), and hand the memory a
+  large page needed back to the system after it (`TRIM_AFTER_PAGE_BYTES`).
 - Workers are started by a forkserver that has imported the extraction code
   once (no fork of the threaded crawler process, no re-import per worker).
 
@@ -70,7 +71,30 @@ def _on_alarm(signum, frame):  # noqa: ARG001 (signal handler signature)
     raise ExtractionTimeout()
 
 
+# A worker's memory grows to what its largest page needed and stays there:
+# glibc keeps what is freed for reuse, and the trees of a large page (lxml's,
+# and trafilatura's copies of it) leave the heap fragmented. Handing the free
+# pages back (malloc_trim) after each page of 256 KB or more kept a worker
+# 44 MB smaller over the evaluation pages (the memory it kept: 83 MB instead of
+# 127 above its start), for 0.23 ms a page on average; after every page it
+# cost three times as much and kept no less.
+TRIM_AFTER_PAGE_BYTES = 256 * 1024
+_malloc_trim: Callable[[int], int] | None = None    # set in workers, on glibc
+
+
+def _libc_malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):    # not glibc (musl, macOS): nothing to hand back
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
 def _worker_init(crawler_pid: int) -> None:
+    global _malloc_trim
+    _malloc_trim = _libc_malloc_trim()
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the crawler's to handle
     signal.signal(signal.SIGALRM, _on_alarm)
     threading.Thread(target=_exit_with_crawler, args=(crawler_pid,), daemon=True,
@@ -127,6 +151,8 @@ def run_extraction(page: Any, context: PageContext, timeout: float | None = None
     if _pages_since_reset >= RESET_CACHES_EVERY:
         _pages_since_reset = 0
         reset_caches()
+    if _malloc_trim is not None and len(page) >= TRIM_AFTER_PAGE_BYTES:
+        _malloc_trim(0)
     return outcome + (time.process_time() - cpu,)
 
 

@@ -193,6 +193,20 @@ def _running(pid: int) -> bool:
         return False
 
 
+def test_workers_hand_memory_back_after_large_pages_only(monkeypatch):
+    import pipelines.extract_pool as pool
+    trimmed: list[int] = []
+    monkeypatch.setattr(pool, "_malloc_trim", trimmed.append)
+    context = PageContext(url="http://127.0.0.1:1/a.html", source="abc")
+    small = "<html><body><p>" + "A short page. " * 50 + "</p></body></html>"
+    large = "<html><body>" + "<p>A long paragraph of the page.</p>" * 8_000 + "</body></html>"
+    assert len(small) < pool.TRIM_AFTER_PAGE_BYTES <= len(large)
+    run_extraction(small, context)
+    assert trimmed == []
+    run_extraction(large, context)
+    assert trimmed == [0]
+
+
 @pytest.mark.parametrize("command", ["crawler", "pipelines.reprocess", "crawler.distributed"])
 def test_commands_that_extract_in_a_pool_run_as_a_package_main(command):
     """multiprocessing imports the parent's main module in every worker unless
