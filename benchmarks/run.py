@@ -4,9 +4,10 @@ One run, same pages for every side:
   1. the site: N article pages (generated, or the evaluation pages with DATA),
      served from 127.0.0.1 without delay;
   2. plain: trafilatura.bare_extraction, default options, one core, in a fresh
-     process, over the bytes the server sends; run again after the pipeline's
-     runs, and the ratio is against both together (this machine's speed drifts:
-     the same loop took 25 and 36 ms a page twenty minutes apart);
+     process, over the bytes the server sends; run before the first pipeline
+     run and again after each, and each run's ratio is against the plain loops
+     just before and just after it (this machine's speed drifts: the same loop
+     took 25 and 36 ms a page twenty minutes apart);
   3. crawl to a local archive, then to SeaweedFS (S3): `python -m crawler`,
      the full pipeline (discovery, fetch, WARC, extract, validate, dedup, Parquet);
   4. reprocess: `python -m pipelines.reprocess` over the WARC files the local
@@ -109,7 +110,7 @@ def summarize(name: str, m: Measured, pages: int, manifest: dict[str, Any],
 
 
 def bracketed_plain(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """The plain loop's figures over both its runs (before and after the pipeline's)."""
+    """The plain loop's figures over two of its runs (before and after a pipeline run)."""
     pages = before["pages"] + after["pages"]
     seconds = before["seconds"] + after["seconds"]
     cpu = before["cpu_seconds"] + after["cpu_seconds"]
@@ -133,7 +134,7 @@ def line(r: dict[str, Any]) -> str:
     return (f"{r['name']:<14} {r['pages_per_s']:7.1f} pages/s  {r['cpu_s_per_page'] * 1000:6.1f} ms CPU/page  "
             f"cores busy {r['cores_busy']:.2f} (others {r['others_cores_busy']:.2f})  peak RSS main {r['peak_rss_main_mb']:.0f} MB, "
             f"all processes {r['peak_rss_tree_mb']:.0f} MB (PSS {r['peak_pss_tree_mb']:.0f} MB)  "
-            f"ratio {r['ratio']:.2f} (CPU-bound estimate {r['cpu_bound_ratio'] or 0:.2f})\n{'':<15}CPU time: {shares}; {r['seconds']:.1f} s, exit {r['exit']}, "
+            f"ratio {r['ratio']:.2f} against the plain loop before it\n{'':<15}CPU time: {shares}; {r['seconds']:.1f} s, exit {r['exit']}, "
             f"articles written {r['articles_written']}, rejected {sum((r['rejections'] or {}).values())}")
 
 
@@ -190,7 +191,16 @@ def main(argv: list[str] | None = None) -> int:
                           f"others busy {plain['others_cores_busy']:.2f} cores)", flush=True)
                 return plain
 
-            plain_before = results["plain"] = run_plain("plain loop")
+            plains = [run_plain("plain loop")]
+
+            def bracket(r: dict[str, Any]) -> None:
+                """Run the plain loop again; `r`'s ratio is against it and the one before `r`."""
+                if args.no_plain:
+                    return
+                plains.append(run_plain("plain again"))
+                with_ratios(r, bracketed_plain(plains[-2], plains[-1]))
+                print(f"{'':<15}{r['name']}: ratio {r['ratio']:.2f} against the plain loops before "
+                      f"and after it (CPU-bound estimate {r['cpu_bound_ratio'] or 0:.2f})", flush=True)
 
             crawl_env = {**env, "START_URLS": f"{site.base_url}/{SITEMAP}",
                          "SPOOL_DIR": str(workdir / "spool")}
@@ -213,11 +223,12 @@ def main(argv: list[str] | None = None) -> int:
                 (workdir / f"{name.replace(' ', '-')}.log").write_text(m.stderr)
                 manifest = read_manifest(uri, run_env)
                 pages = manifest.get("article_candidates") or len(paths)
-                r = summarize(name, m, pages, manifest, plain_before)
+                r = summarize(name, m, pages, manifest, plains[-1])
                 if m.returncode:
                     r["stderr"] = m.stderr[-3000:]
                 results["runs"][name] = r
                 print(line(r), flush=True)
+                bracket(r)
             if not args.no_reprocess:
                 source_archive = workdir / "archive"
                 warcs = sorted(str(p) for p in (source_archive / "raw").rglob("*.warc.gz"))
@@ -229,22 +240,14 @@ def main(argv: list[str] | None = None) -> int:
                 m = measure(command, env=run_env, cwd=str(REPO), keep=keep)
                 manifest = read_manifest(str(target), run_env)
                 r = summarize("reprocess", m, manifest.get("article_candidates") or len(paths),
-                              manifest, plain_before)
+                              manifest, plains[-1])
                 if m.returncode:
                     r["stderr"] = m.stderr[-3000:]
                 results["runs"]["reprocess"] = r
                 print(line(r), flush=True)
-            if not args.no_plain:
-                plain_after = run_plain("plain again")
-                results["plain"] = bracketed_plain(plain_before, plain_after)
-                for r in results["runs"].values():
-                    with_ratios(r, results["plain"])
-                print(f"{'plain, both':<14} {results['plain']['pages_per_s']:7.1f} pages/s  "
-                      f"{results['plain']['cpu_s_per_page'] * 1000:6.1f} ms CPU/page (the runs above "
-                      "were against the first; the targets and ratios below against both):", flush=True)
-                for r in results["runs"].values():
-                    print(f"{'':<15}{r['name']}: ratio {r['ratio']:.2f} "
-                          f"(CPU-bound estimate {r['cpu_bound_ratio'] or 0:.2f})", flush=True)
+                bracket(r)
+            results["plain"] = plains[0] if len(plains) == 1 else \
+                {**bracketed_plain(plains[0], plains[-1]), "runs": plains}
     finally:
         if s3 is not None:
             s3.stop()
