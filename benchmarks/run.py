@@ -134,7 +134,8 @@ def line(r: dict[str, Any]) -> str:
     return (f"{r['name']:<14} {r['pages_per_s']:7.1f} pages/s  {r['cpu_s_per_page'] * 1000:6.1f} ms CPU/page  "
             f"cores busy {r['cores_busy']:.2f} (others {r['others_cores_busy']:.2f})  peak RSS main {r['peak_rss_main_mb']:.0f} MB, "
             f"all processes {r['peak_rss_tree_mb']:.0f} MB (PSS {r['peak_pss_tree_mb']:.0f} MB)  "
-            f"ratio {r['ratio']:.2f} against the plain loop before it\n{'':<15}CPU time: {shares}; {r['seconds']:.1f} s, exit {r['exit']}, "
+            + (f"ratio {r['ratio']:.2f} against the plain loop before it" if r["ratio"] else "no plain loop")
+            + f"\n{'':<15}CPU time: {shares}; {r['seconds']:.1f} s, exit {r['exit']}, "
             f"articles written {r['articles_written']}, rejected {sum((r['rejections'] or {}).values())}")
 
 
