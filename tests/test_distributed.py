@@ -27,7 +27,9 @@ from scrapy import Request, Spider
 from crawler.distributed import (
     Claims,
     ClusterThrottle,
+    Coordinator,
     LeasingQueue,
+    LocalWorker,
     RunKeys,
     crawl_complete,
     release_unpublished_claims,
@@ -207,6 +209,21 @@ def kill_a_busy_worker(rdb, site: FixtureSite, after_articles: int) -> str:
                 os.kill(pid, signal.SIGCONT)
         time.sleep(0.02)
     raise AssertionError("no worker was busy")
+
+
+def test_a_local_worker_that_finds_the_run_over_is_not_lost(tmp_path, rdb, redis_url):
+    """A local worker slower to start than the crawl (a fresh clone's first
+    imports) finds the run complete, says "nothing to do" and exits 0 without
+    joining: the run is still a success (it was counted lost: exit 1 once in
+    a fresh clone's CI)."""
+    from scrapy.settings import Settings
+    coordinator = Coordinator(rdb, RunKeys("abc", "run-late-worker"), redis_url, Settings(),
+                              open_archive(str(tmp_path / "archive")))
+    late = subprocess.Popen([sys.executable, "-c", "pass"])
+    coordinator.local.append(LocalWorker("late01", late))
+    late.wait()
+    assert coordinator.watch() is True
+    assert coordinator.lost == {}
 
 
 def test_three_workers_keep_the_configured_rate_to_the_site(tmp_path, redis_url, rdb):

@@ -831,8 +831,13 @@ class Coordinator:
             finished = self.finished()
             registered = self.registered()
             for local in exited:
-                if local.worker_id not in finished and local.worker_id not in self.lost:
-                    self._lose(local.worker_id, f"exited with status {local.process.returncode}")
+                if local.worker_id in finished or local.worker_id in self.lost:
+                    continue
+                if local.process.returncode == 0 and local.worker_id not in registered:
+                    # Started after the crawl was complete: it found the run over and
+                    # left without joining ("nothing to do"); it held nothing.
+                    continue
+                self._lose(local.worker_id, f"exited with status {local.process.returncode}")
             for worker in registered:
                 if (worker not in finished and worker not in self.lost
                         and not self.server.exists(self.keys.alive(worker))):
