@@ -109,14 +109,14 @@ def summarize(name: str, m: Measured, pages: int, manifest: dict[str, Any],
     }, plain)
 
 
-def bracketed_plain(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """The plain loop's figures over two of its runs (before and after a pipeline run)."""
-    pages = before["pages"] + after["pages"]
-    seconds = before["seconds"] + after["seconds"]
-    cpu = before["cpu_seconds"] + after["cpu_seconds"]
+def plain_over(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The plain loop's figures over several of its runs (those around a pipeline run, or all)."""
+    pages = sum(run["pages"] for run in runs)
+    seconds = sum(run["seconds"] for run in runs)
+    cpu = sum(run["cpu_seconds"] for run in runs)
     return {"pages": pages, "seconds": seconds, "cpu_seconds": cpu,
             "pages_per_s": round(pages / seconds, 2), "cpu_s_per_page": round(cpu / pages, 4),
-            "runs": [before, after]}
+            "runs": runs}
 
 
 def with_ratios(r: dict[str, Any], plain: dict[str, Any]) -> dict[str, Any]:
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                 if args.no_plain:
                     return
                 plains.append(run_plain("plain again"))
-                with_ratios(r, bracketed_plain(plains[-2], plains[-1]))
+                with_ratios(r, plain_over(plains[-2:]))
                 print(f"{'':<15}{r['name']}: ratio {r['ratio']:.2f} against the plain loops before "
                       f"and after it (CPU-bound estimate {r['cpu_bound_ratio'] or 0:.2f})", flush=True)
 
@@ -247,8 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                 results["runs"]["reprocess"] = r
                 print(line(r), flush=True)
                 bracket(r)
-            results["plain"] = plains[0] if len(plains) == 1 else \
-                {**bracketed_plain(plains[0], plains[-1]), "runs": plains}
+            results["plain"] = plains[0] if len(plains) == 1 else plain_over(plains)
     finally:
         if s3 is not None:
             s3.stop()

@@ -532,7 +532,7 @@ class ExtractPipeline:
         record = outcome[1]
         if self.languages and record["language"] and record["language"] not in self.languages:
             raise page_rejected("wrong_language", f"language {record['language']!r}, source takes "
-                                                 f"{', '.join(self.languages)}")
+                                                  f"{', '.join(self.languages)}")
         return with_warc_pointer(with_listing_hints(record, page), page)
 
 
