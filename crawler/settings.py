@@ -12,6 +12,10 @@ NEWSPIDER_MODULE = "crawler.spiders"
 NEWS_SOURCE = ""          # key of crawler/sources/<key>.toml
 NEWS_START_URLS = []      # replaces the source's entry points for one run
 NEWS_MAX_AGE_DAYS = None  # overrides the source's discovery.max_age_days
+# Entry points found during a crawl (an index's sitemaps, a home page's feeds) wait
+# until fewer requests than this are queued, then go one at a time: the queue holds
+# about one listing's articles, not a backfill's. 0: fetch them all at once.
+DISCOVERY_QUEUE_LOW_WATER = 100
 NEWS_RUN_ID = ""          # unique per run; names the files the run writes
 ARCHIVE_URI = None        # None: $ARCHIVE_URI, else ./archive (pipelines/storage.py)
 ARCHIVE_MAX_BUFFERED_ROWS = 10_000

@@ -18,9 +18,11 @@ def article_path(n: int) -> str:
     return f"/world-news/story-{n:04d}.html"
 
 
-def make_news_site(root: Path, count: int) -> Path:
+def make_news_site(root: Path, count: int, per_sitemap: int | None = None) -> Path:
     """`count` articles, each with its own title, dateline, date and text, all
-    listed by one sitemap (`/sitemap.xml`), which robots.txt names."""
+    listed by one sitemap (`/sitemap.xml`), which robots.txt names; with
+    `per_sitemap`, `/sitemap.xml` is an index of sitemaps `/sitemap-<k>.xml`
+    of that many articles each."""
     template = TEMPLATE.read_text()
     entries = []
     for n in range(count):
@@ -38,9 +40,19 @@ def make_news_site(root: Path, count: int) -> Path:
         path.write_text(page)
         entries.append(f"  <url><loc>{{base}}{article_path(n)}</loc>"
                        f"<lastmod>{published.isoformat()}</lastmod></url>")
-    (root / "sitemap.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        + "\n".join(entries) + "\n</urlset>\n")
+    if per_sitemap is None:
+        _write_sitemap(root / "sitemap.xml", "urlset", entries)
+    else:
+        chunks = [entries[k:k + per_sitemap] for k in range(0, count, per_sitemap)]
+        for k, chunk in enumerate(chunks):
+            _write_sitemap(root / f"sitemap-{k}.xml", "urlset", chunk)
+        _write_sitemap(root / "sitemap.xml", "sitemapindex", [
+            f"  <sitemap><loc>{{base}}/sitemap-{k}.xml</loc></sitemap>" for k in range(len(chunks))])
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n\nSitemap: {base}/sitemap.xml\n")
     return root
+
+
+def _write_sitemap(path: Path, root_element: str, entries: list[str]) -> None:
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n'
+                    f'<{root_element} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+                    + "\n".join(entries) + f"\n</{root_element}>\n")

@@ -15,8 +15,9 @@ from tests.archive_readers import (
     read_dataset,
 )
 from schemas import SCHEMA_VERSION
-from tests.conftest import run_crawl
+from tests.conftest import FAST_CRAWL, clean_env, run_crawl
 from tests.fixture_site import FIXTURE_SITE, FixtureSite
+from tests.sitemap_site import article_path, make_news_site
 from tests.test_extract import SOCHI_BODY
 
 UTC = timezone.utc
@@ -107,3 +108,25 @@ def test_duckdb_reads_the_dataset_with_hive_partitions(fresh_site, archive):
         ("Storm knocks out power to 200,000 homes across three states", "2019-05-16 14:05",
          "abc", "2019-05-16"),
     ]
+
+
+def test_a_sitemap_index_is_crawled_one_sitemap_at_a_time(tmp_path):
+    """The next sitemap of an index is fetched when the queue runs low, not all
+    at once: the scheduler holds about one sitemap's articles, not the index's."""
+    sitemaps, per_sitemap, low_water, concurrency = 4, 30, 5, 4
+    count = sitemaps * per_sitemap
+    with FixtureSite(make_news_site(tmp_path / "site", count, per_sitemap=per_sitemap)) as site:
+        archive_uri = str(tmp_path / "archive")
+        result = run_crawl("abc", env=clean_env(ARCHIVE_URI=archive_uri, START_URLS=site.url("/sitemap.xml")),
+                           args=[*FAST_CRAWL, "-s", f"DISCOVERY_QUEUE_LOW_WATER={low_water}",
+                                 "-s", f"CONCURRENT_REQUESTS={concurrency}"])
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert len(read_dataset(archive_uri, "articles", clean_env()).to_pylist()) == count
+
+        requested = site.requests
+        for k in range(1, sitemaps):
+            before_next = requested[:requested.index(f"/sitemap-{k}.xml")]
+            previous = {article_path(n) for n in range((k - 1) * per_sitemap, k * per_sitemap)}
+            not_yet = previous - set(before_next)
+            # Still queued (< low water) or taken by the downloader (<= its concurrency).
+            assert len(not_yet) < low_water + concurrency, (k, sorted(not_yet))

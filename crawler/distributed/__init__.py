@@ -591,6 +591,9 @@ def worker_settings(settings, keys: RunKeys, worker_id: str, redis_url: str) -> 
     return {
         "REDIS_URL": redis_url,
         "SCHEDULER": "crawler.distributed.RunScheduler",
+        # The run's queue is in Redis, not in a worker's memory; an entry point
+        # held back in a worker would be lost with it.
+        "DISCOVERY_QUEUE_LOW_WATER": 0,
         "NEWS_DISTRIBUTED_RUN_ID": keys.run_id,
         "NEWS_WORKER_ID": worker_id,
         # Names every file the worker writes (Parquet, WARC): unique per worker.

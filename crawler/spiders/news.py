@@ -12,11 +12,14 @@ says it changed since.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterator
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
@@ -44,10 +47,14 @@ from pipelines.storage import open_archive
 from pipelines.warc import WarcPointer
 
 ERROR_STATUSES = list(range(400, 600))
-# Articles before further entry points: the articles a sitemap or feed listed are
-# fetched before the next sitemap is opened, so the scheduler holds one listing's
-# articles at a time, not a whole backfill's (memory stays flat as crawls grow).
+# Configured entry points come after the articles already queued.
 ENTRY_POINT_PRIORITY = -1
+# Entry points found during the crawl (an index's sitemaps, a home page's feeds)
+# are held back and released one at a time when the scheduler runs low (setting
+# DISCOVERY_QUEUE_LOW_WATER): it then holds about one listing's articles, not a
+# whole backfill's, and memory stays flat as crawls grow. A released one goes
+# first, so the next listing's articles are queued before the last one's run out.
+RELEASED_ENTRY_POINT_PRIORITY = 1
 # Refuse to gunzip sitemaps beyond this (gzip bombs).
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
@@ -89,6 +96,9 @@ class NewsSpider(scrapy.Spider):
         self.state = state
         self.discovery = DiscoveryCounts()
         self._entry_point_status: dict[str, EntryPointStatus] = {}
+        self.queue_low_water = 0   # 0: no holding back (set from DISCOVERY_QUEUE_LOW_WATER)
+        self._held_entry_points: deque[scrapy.Request] = deque()
+        self._released_in_flight = 0   # released, not yet parsed or failed
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -111,6 +121,8 @@ class NewsSpider(scrapy.Spider):
         ledger = Ledger.load(archive, source.key)
         spider = cls(source, ledger, CrawlState(archive, source.key), *args, **kwargs)
         spider._set_crawler(crawler)
+        spider.queue_low_water = settings.getint("DISCOVERY_QUEUE_LOW_WATER")
+        crawler.signals.connect(spider._spider_idle, signal=signals.spider_idle)
         return spider
 
     @property
@@ -125,22 +137,63 @@ class NewsSpider(scrapy.Spider):
 
     # --- entry points --------------------------------------------------------
 
-    def _entry_point_request(self, url: str, discovered_from: str | None) -> scrapy.Request:
+    def _entry_point_request(self, url: str, discovered_from: str | None,
+                             priority: int = ENTRY_POINT_PRIORITY) -> scrapy.Request:
         self._entry_point_status.setdefault(url, EntryPointStatus(url, discovered_from))
         headers = self.state.request_headers(url) if self.state else {}
         return scrapy.Request(url, headers=headers, callback=self.parse_entry_point,
-                              errback=self.entry_point_failed, priority=ENTRY_POINT_PRIORITY,
+                              errback=self.entry_point_failed, priority=priority,
                               meta={"entry_point": True, "discovered_from": discovered_from,
                                     "handle_httpstatus_list": [304]})
 
+    def _found_entry_points(self, urls: list[str], discovered_from: str) -> Iterator[scrapy.Request]:
+        """Requests for the entry points a response listed: now, or held back
+        until the scheduler runs low."""
+        if not self.queue_low_water:
+            for url in urls:
+                yield self._entry_point_request(url, discovered_from)
+            return
+        for url in urls:
+            request = self._entry_point_request(url, discovered_from, RELEASED_ENTRY_POINT_PRIORITY)
+            request.meta["held"] = True
+            self._held_entry_points.append(request)
+        yield from self._released_entry_point()
+
+    def _released_entry_point(self) -> Iterator[scrapy.Request]:
+        """The next held entry point, once the last one released has been read
+        and fewer than DISCOVERY_QUEUE_LOW_WATER requests wait. Yielded by the
+        callbacks, so it passes the spider middlewares (Referer, depth, URL
+        length) like every other request."""
+        engine = self.crawler.engine
+        if self._held_entry_points and not self._released_in_flight \
+                and engine is not None and engine.scheduler is not None \
+                and len(engine.scheduler) < self.queue_low_water:
+            self._released_in_flight += 1
+            yield self._held_entry_points.popleft()
+
+    def _entry_point_done(self, request: scrapy.Request) -> None:
+        if request.meta.get("held"):
+            self._released_in_flight = max(0, self._released_in_flight - 1)
+
+    def _spider_idle(self) -> None:
+        """Nothing left to do but what is held: release the next (Scrapy's idiom
+        for keeping a spider open). A released request that never came back
+        (dropped as a duplicate) no longer counts: nothing is in flight."""
+        self._released_in_flight = 0
+        if self._held_entry_points:
+            self._released_in_flight += 1
+            self.crawler.engine.crawl(self._held_entry_points.popleft())
+            raise DontCloseSpider
+
     def parse_entry_point(self, response: Response) -> Iterator[Any]:
+        self._entry_point_done(response.request)
         status = self._entry_point_status.setdefault(response.url, EntryPointStatus(response.url))
         status.http_status = response.status
         if response.status == 304:
             status.not_modified = True
             self.crawler.stats.inc_value("discovery/not_modified")
-            for child in self.state.children_of(response.request.url) if self.state else []:
-                yield self._entry_point_request(child, discovered_from=response.url)
+            children = self.state.children_of(response.request.url) if self.state else []
+            yield from self._found_entry_points(children, discovered_from=response.url)
             return
         if self.state:
             self.state.update_validators(
@@ -173,11 +226,11 @@ class NewsSpider(scrapy.Spider):
         if not links:
             self.logger.warning("entry point %s (%s) lists no links", response.url, kind.value)
         for link in links:
-            if link.is_entry_point:
-                yield self._entry_point_request(link.url, discovered_from=response.url)
-            elif self._wanted(link):
+            if not link.is_entry_point and self._wanted(link):
                 self.crawler.stats.inc_value("discovery/article_candidates")
                 yield self._article_request(link, discovered_from=response.url)
+        yield from self._found_entry_points(
+            [link.url for link in links if link.is_entry_point], discovered_from=response.url)
 
     def _entry_point_error(self, status: EntryPointStatus, exc: DiscoveryError) -> None:
         status.error = str(exc)
@@ -206,6 +259,7 @@ class NewsSpider(scrapy.Spider):
         return not is_article_url(url, self.source.article_patterns)
 
     def entry_point_failed(self, failure: Failure) -> None:
+        self._entry_point_done(failure.request)
         url = failure.request.url
         message = f"{failure_reason(failure.value)}: {failure.getErrorMessage() or failure.type.__name__}"
         self._entry_point_status.setdefault(url, EntryPointStatus(url)).error = message
@@ -249,6 +303,7 @@ class NewsSpider(scrapy.Spider):
         else:
             page.html = response.text
         yield page
+        yield from self._released_entry_point()
 
     def article_failed(self, failure: Failure) -> Iterator[FetchedPage]:
         """A fetch that failed after retries, or was refused, is still accounted for."""
@@ -256,6 +311,7 @@ class NewsSpider(scrapy.Spider):
         page.error = failure_reason(failure.value)
         page.error_detail = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
         yield page
+        yield from self._released_entry_point()
 
     def _page(self, request: scrapy.Request, url: str, **fields: Any) -> FetchedPage:
         listing: Discovered | None = request.meta.get("listing")
