@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from pipelines import EXTRACTOR_VERSION
 from pipelines.ids import article_id, canonical_key
-from pipelines.storage import Archive
+from pipelines.storage import Archive, release_arrow_memory
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 
 LEDGER_COLUMNS = ["article_id", "url", "canonical_url", "content_sha256", "version",
@@ -87,6 +87,8 @@ class Ledger:
             for url, fetched_at in zip(permanent.column("url").to_pylist(),
                                        permanent.column("fetched_at").to_pylist()):
                 ledger.rejected_urls[article_id(url)] = fetched_at
+        del table, rejects
+        release_arrow_memory()
         return ledger
 
     def _load_articles(self, table: pa.Table) -> None:
@@ -155,6 +157,7 @@ class Ledger:
                                        columns.column("content_sha256").to_pylist(),
                                        [v or "" for v in columns.column("extractor_version").to_pylist()]))
                 self._text_columns = None
+                release_arrow_memory()
         return self._texts
 
     def holds(self, article_id: str, content_sha256: str, extractor_version: str) -> bool:

@@ -91,6 +91,7 @@ class NearDuplicateIndex:
         import pyarrow.compute as pc
         import pyarrow.dataset as pads
 
+        from pipelines.storage import release_arrow_memory
         from schemas import ARTICLE_SCHEMA
         index = cls()
         if not archive.exists("articles"):
@@ -113,6 +114,8 @@ class NearDuplicateIndex:
                                                          table.column("simhash").to_pylist(),
                                                          table.column("duplicate_of").to_pylist()):
             index.add(article_id, fingerprint, duplicate_of)
+        del table
+        release_arrow_memory()
         return index
 
     def add(self, article_id: str, fingerprint: str, duplicate_of: str | None = None) -> None:

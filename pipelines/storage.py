@@ -32,6 +32,14 @@ from pyarrow import fs as pafs
 DEFAULT_ARCHIVE_URI = "./archive"
 
 
+def release_arrow_memory() -> None:
+    """Hand back to the system what pyarrow's allocator (mimalloc) keeps after a
+    large read or write: it holds freed memory for reuse for ever (200 MB after
+    loading the ledger of 300,000 articles, 30 MB after a crawl's first row
+    group). A few milliseconds; call it once the temporary tables are gone."""
+    pa.default_memory_pool().release_unused()
+
+
 def write_file_atomically(path: str | os.PathLike, fill: Callable[[BinaryIO], Any]) -> None:
     """Write a local file complete or not at all: `fill` writes a dot-named
     temporary file beside it (ignored by pyarrow, DuckDB globs and Spark), which

@@ -28,7 +28,7 @@ from scrapy import signals
 from pipelines.dedup import load_rejection_ledger
 from pipelines.rejections import PageRejected, rejection_row
 from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
-from pipelines.storage import Archive, ArchiveError, open_archive
+from pipelines.storage import Archive, ArchiveError, open_archive, release_arrow_memory
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 
 # About 64 MB of article text per file at ~6 KB per article; files that size
@@ -165,6 +165,8 @@ class ParquetDatasetWriter:
             part.writer = pq.ParquetWriter(part.temp_path, self.schema, compression=COMPRESSION,
                                            write_statistics=True)
         part.writer.write_table(table, row_group_size=max(len(rows), 1))
+        del table
+        release_arrow_memory()
         self.cpu_seconds += time.thread_time() - cpu
 
     def _wait(self) -> None:
