@@ -8,6 +8,7 @@ import pytest
 
 from pipelines.ids import article_id
 from pipelines.ledger import Ledger
+from pipelines.storage import open_archive
 
 FETCHED = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 BEFORE = datetime(2026, 10, 30, tzinfo=timezone.utc)
@@ -34,3 +35,15 @@ def ledger() -> Ledger:
 ])
 def test_needs_fetch(url, listed, unchanged_at, expected):
     assert ledger().needs_fetch(url, listed, unchanged_at) is expected
+
+
+def test_only_a_ledger_loaded_for_an_extractor_answers_holds(tmp_path):
+    """A crawl's ledger does not keep (article, text, extractor) of each row it
+    writes (memory per article); asking it is a programming error, named."""
+    with pytest.raises(RuntimeError, match="extractor_version"):
+        ledger().holds("a", "h", "1.0")
+    reprocessing = Ledger.load(open_archive(str(tmp_path), environ={}), "abc", extractor_version="1.0")
+    reprocessing.remember({"article_id": "a", "content_sha256": "h", "version": 1, "url": None,
+                           "canonical_url": None, "extractor_version": "1.0"})
+    assert reprocessing.holds("a", "h", "1.0")
+    assert not reprocessing.holds("a", "h", "1.1")
