@@ -4,6 +4,7 @@ into a local directory and into a real S3 server."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +15,10 @@ from tests.archive_readers import (
     list_files,
     read_dataset,
 )
+from scrapy.utils.test import get_crawler
+
+from crawler.sources import load_source
+from crawler.spiders.news import NewsSpider
 from schemas import SCHEMA_VERSION
 from tests.conftest import FAST_CRAWL, clean_env, run_crawl
 from tests.fixture_site import FIXTURE_SITE, FixtureSite
@@ -130,3 +135,16 @@ def test_a_sitemap_index_is_crawled_one_sitemap_at_a_time(tmp_path):
             not_yet = previous - set(before_next)
             # Still queued (< low water) or taken by the downloader (<= its concurrency).
             assert len(not_yet) < low_water + concurrency, (k, sorted(not_yet))
+
+
+def test_an_entry_point_listed_again_is_not_held_again():
+    """Robots.txt and an index often list the same sitemap: it is held once."""
+    spider = NewsSpider(load_source("abc"))
+    crawler = get_crawler(NewsSpider, {"NEWS_SOURCE": "abc"})
+    crawler.engine = SimpleNamespace(scheduler=[None] * 500)   # a full queue: nothing is released
+    spider._set_crawler(crawler)
+    spider.queue_low_water = 100
+    index, a, b = (f"https://abcnews.example/{name}.xml" for name in ("index", "a", "b"))
+    assert list(spider._found_entry_points([a, b, a], discovered_from=index)) == []
+    assert list(spider._found_entry_points([b], discovered_from=a)) == []
+    assert [request.url for request in spider._held_entry_points] == [a, b]

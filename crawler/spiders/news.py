@@ -154,6 +154,10 @@ class NewsSpider(scrapy.Spider):
                 yield self._entry_point_request(url, discovered_from)
             return
         for url in urls:
+            if url in self._entry_point_status:
+                # Requested or held already: Scrapy's duplicate filter would drop
+                # it after its release, and the next release would wait for idle.
+                continue
             request = self._entry_point_request(url, discovered_from, RELEASED_ENTRY_POINT_PRIORITY)
             request.meta["held"] = True
             self._held_entry_points.append(request)
@@ -164,10 +168,9 @@ class NewsSpider(scrapy.Spider):
         and fewer than DISCOVERY_QUEUE_LOW_WATER requests wait. Yielded by the
         callbacks, so it passes the spider middlewares (Referer, depth, URL
         length) like every other request."""
-        engine = self.crawler.engine
+        scheduler = self.crawler.engine.scheduler
         if self._held_entry_points and not self._released_in_flight \
-                and engine is not None and engine.scheduler is not None \
-                and len(engine.scheduler) < self.queue_low_water:
+                and scheduler is not None and len(scheduler) < self.queue_low_water:
             self._released_in_flight += 1
             yield self._held_entry_points.popleft()
 
