@@ -52,8 +52,8 @@ ENTRY_POINT_PRIORITY = -1
 # Entry points found during the crawl (an index's sitemaps, a home page's feeds)
 # are held back and released one at a time when the scheduler runs low (setting
 # DISCOVERY_QUEUE_LOW_WATER): it then holds about one listing's articles, not a
-# whole backfill's, and memory stays flat as crawls grow. A released one goes
-# first, so the next listing's articles are queued before the last one's run out.
+# whole backfill's (a 50,000-page crawl had queued 18,500 requests). A released one
+# goes first, so the next listing's articles are queued before the last one's run out.
 RELEASED_ENTRY_POINT_PRIORITY = 1
 # Refuse to gunzip sitemaps beyond this (gzip bombs).
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
