@@ -15,6 +15,7 @@ from tests.archive_readers import (
     list_files,
     read_dataset,
 )
+from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.test import get_crawler
 
 from crawler.sources import load_source
@@ -148,3 +149,22 @@ def test_an_entry_point_listed_again_is_not_held_again():
     assert list(spider._found_entry_points([a, b, a], discovered_from=index)) == []
     assert list(spider._found_entry_points([b], discovered_from=a)) == []
     assert [request.url for request in spider._held_entry_points] == [a, b]
+
+
+def test_an_idle_spider_with_entry_points_held_releases_one_and_stays_open():
+    spider = NewsSpider(load_source("abc"))
+    crawler = get_crawler(NewsSpider, {"NEWS_SOURCE": "abc"})
+    scheduled: list[str] = []
+    crawler.engine = SimpleNamespace(scheduler=[None] * 500,
+                                     crawl=lambda request: scheduled.append(request.url))
+    spider._set_crawler(crawler)
+    spider.queue_low_water = 100
+    a, b = "https://abcnews.example/a.xml", "https://abcnews.example/b.xml"
+    list(spider._found_entry_points([a, b], discovered_from="https://abcnews.example/index.xml"))
+    with pytest.raises(DontCloseSpider):
+        spider._spider_idle()
+    assert scheduled == [a]
+    with pytest.raises(DontCloseSpider):
+        spider._spider_idle()
+    spider._spider_idle()   # nothing held: the spider may close
+    assert scheduled == [a, b]
