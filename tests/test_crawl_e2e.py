@@ -138,13 +138,22 @@ def test_a_sitemap_index_is_crawled_one_sitemap_at_a_time(tmp_path):
             assert len(not_yet) < low_water + concurrency, (k, sorted(not_yet))
 
 
-def test_an_entry_point_listed_again_is_not_held_again():
-    """Robots.txt and an index often list the same sitemap: it is held once."""
+def spider_with_full_queue(scheduled: list[str]) -> NewsSpider:
+    """The spider of source abc holding entry points back, its scheduler full
+    (nothing is released by the callbacks); `scheduled` receives what the
+    engine is asked to crawl directly."""
     spider = NewsSpider(load_source("abc"))
     crawler = get_crawler(NewsSpider, {"NEWS_SOURCE": "abc"})
-    crawler.engine = SimpleNamespace(scheduler=[None] * 500)   # a full queue: nothing is released
+    crawler.engine = SimpleNamespace(scheduler=[None] * 500,
+                                     crawl=lambda request: scheduled.append(request.url))
     spider._set_crawler(crawler)
     spider.queue_low_water = 100
+    return spider
+
+
+def test_an_entry_point_listed_again_is_not_held_again():
+    """Robots.txt and an index often list the same sitemap: it is held once."""
+    spider = spider_with_full_queue(scheduled=[])
     index, a, b = (f"https://abcnews.example/{name}.xml" for name in ("index", "a", "b"))
     assert list(spider._found_entry_points([a, b, a], discovered_from=index)) == []
     assert list(spider._found_entry_points([b], discovered_from=a)) == []
@@ -152,13 +161,8 @@ def test_an_entry_point_listed_again_is_not_held_again():
 
 
 def test_an_idle_spider_with_entry_points_held_releases_one_and_stays_open():
-    spider = NewsSpider(load_source("abc"))
-    crawler = get_crawler(NewsSpider, {"NEWS_SOURCE": "abc"})
     scheduled: list[str] = []
-    crawler.engine = SimpleNamespace(scheduler=[None] * 500,
-                                     crawl=lambda request: scheduled.append(request.url))
-    spider._set_crawler(crawler)
-    spider.queue_low_water = 100
+    spider = spider_with_full_queue(scheduled)
     a, b = "https://abcnews.example/a.xml", "https://abcnews.example/b.xml"
     list(spider._found_entry_points([a, b], discovered_from="https://abcnews.example/index.xml"))
     with pytest.raises(DontCloseSpider):

@@ -98,7 +98,7 @@ class NewsSpider(scrapy.Spider):
         self._entry_point_status: dict[str, EntryPointStatus] = {}
         self.queue_low_water = 0   # 0: no holding back (set from DISCOVERY_QUEUE_LOW_WATER)
         self._held_entry_points: deque[scrapy.Request] = deque()
-        self._released_in_flight = 0   # released, not yet parsed or failed
+        self._release_pending = False   # one released, not yet parsed or failed
 
     @classmethod
     def update_settings(cls, settings) -> None:
@@ -169,23 +169,25 @@ class NewsSpider(scrapy.Spider):
         callbacks, so it passes the spider middlewares (Referer, depth, URL
         length) like every other request."""
         scheduler = self.crawler.engine.scheduler
-        if self._held_entry_points and not self._released_in_flight \
+        if self._held_entry_points and not self._release_pending \
                 and scheduler is not None and len(scheduler) < self.queue_low_water:
-            self._released_in_flight += 1
-            yield self._held_entry_points.popleft()
+            yield self._release_next()
+
+    def _release_next(self) -> scrapy.Request:
+        self._release_pending = True
+        return self._held_entry_points.popleft()
 
     def _entry_point_done(self, request: scrapy.Request) -> None:
         if request.meta.get("held"):
-            self._released_in_flight = max(0, self._released_in_flight - 1)
+            self._release_pending = False
 
     def _spider_idle(self) -> None:
         """Nothing left to do but what is held: release the next (Scrapy's idiom
         for keeping a spider open). A released request that never came back
         (dropped as a duplicate) no longer counts: nothing is in flight."""
-        self._released_in_flight = 0
+        self._release_pending = False
         if self._held_entry_points:
-            self._released_in_flight += 1
-            self.crawler.engine.crawl(self._held_entry_points.popleft())
+            self.crawler.engine.crawl(self._release_next())
             raise DontCloseSpider
 
     def parse_entry_point(self, response: Response) -> Iterator[Any]:
