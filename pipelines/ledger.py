@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import EXTRACTOR_VERSION
+from pipelines.digests import (ID_DIGITS, SHA256_DIGITS, DigestIndex, digest_key, digest_words,
+                               grown, put_digest, words_hex)
 from pipelines.ids import article_id, canonical_key
 from pipelines.storage import Archive, release_arrow_memory
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
+from schemas.article import TIMESTAMP_UTC
 
 LEDGER_COLUMNS = ["article_id", "url", "canonical_url", "content_sha256", "version",
                   "listed_modified_at", "fetched_at", "extractor_version"]
@@ -32,7 +36,7 @@ PERMANENT_REJECTIONS = frozenset({"http_404", "http_410", "not_article", "too_sh
                                   "robots_disallowed", "unparseable_html"})
 
 
-@dataclass(slots=True)   # one per article archived in the run: ~100 bytes less each
+@dataclass(slots=True)
 class ArchivedArticle:
     version: int
     content_sha256: str
@@ -40,27 +44,78 @@ class ArchivedArticle:
     fetched_at: datetime | None = None
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_NO_TIME = np.iinfo(np.int64).min      # a null timestamp, as microseconds
+
+
+def _micros(moment: datetime | None) -> int:
+    if moment is None:
+        return int(_NO_TIME)
+    if moment.tzinfo is None:          # as the Parquet writer reads it: UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _moment(micros: int) -> datetime | None:
+    return None if micros == _NO_TIME else _EPOCH + timedelta(microseconds=int(micros))
+
+
+class _ArticleRows:
+    """Articles as numpy columns (72 bytes a row), grown by doubling: id,
+    version, content hash, listed and fetched times. One row per archived
+    article, and one more for each version the run writes."""
+
+    def __init__(self, ids: np.ndarray, versions: np.ndarray, hashes: np.ndarray,
+                 listed: np.ndarray, fetched: np.ndarray) -> None:
+        self._columns = {"ids": ids, "versions": versions, "hashes": hashes,
+                         "listed": listed, "fetched": fetched}
+        self._size = len(ids)
+
+    @classmethod
+    def empty(cls) -> "_ArticleRows":
+        return cls(np.empty((0, 2), np.uint64), np.empty(0, np.int32), np.empty((0, 4), np.uint64),
+                   np.empty(0, np.int64), np.empty(0, np.int64))
+
+    def append(self, aid: str, version: int, content_sha256: str,
+               listed_modified_at: datetime | None, fetched_at: datetime | None) -> int:
+        row = self._size
+        if row == len(self._columns["ids"]):
+            self._columns = {name: grown(column) for name, column in self._columns.items()}
+        columns = self._columns
+        put_digest(columns["ids"], row, aid, "article_id")
+        columns["versions"][row] = version
+        put_digest(columns["hashes"], row, content_sha256, "content_sha256")
+        columns["listed"][row] = _micros(listed_modified_at)
+        columns["fetched"][row] = _micros(fetched_at)
+        self._size += 1
+        return row
+
+    def article_id(self, row: int) -> str:
+        return words_hex(self._columns["ids"][row])
+
+    def article(self, row: int) -> ArchivedArticle:
+        columns = self._columns
+        return ArchivedArticle(int(columns["versions"][row]), words_hex(columns["hashes"][row]),
+                               _moment(columns["listed"][row]), _moment(columns["fetched"][row]))
+
+
 class Ledger:
     """What the archive holds, for one source.
 
     Loaded column-wise (pyarrow): a million archived articles load in seconds.
-    Per-row Python work is kept to what cannot be vectorised: a dict from
-    article id to its latest row, and the canonical keys of fetched URLs that
-    differ from their canonical URL. A URL is looked up by its article id
-    (the hash of its canonical key, pipelines/ids.py), so the canonical URLs of
-    the archive need no per-row work at all. Rows remembered during the run
-    are kept beside the loaded columns.
+    The latest version of each article is a row of numpy columns, found by its
+    id through a DigestIndex (pipelines/digests.py), and the run's own rows are
+    appended there: no Python object per article, so memory stays flat however
+    long the run. A URL is looked up by its article id (the hash of its
+    canonical key, pipelines/ids.py); only fetched URLs that differ from their
+    canonical URL need an entry of their own.
     """
 
     def __init__(self) -> None:
-        self._index: dict[str, int] = {}      # article_id -> row of the loaded latest versions
-        self._versions: list[int] = []
-        self._hashes: Any = None              # pyarrow arrays of the loaded latest versions
-        self._listed: Any = None
-        self._fetched: Any = None
-        self._recent: dict[str, ArchivedArticle] = {}
-        # article id of a fetched URL's canonical key -> the article's id, where they differ
-        self._url_ids: dict[str, str] = {}
+        self._rows = _ArticleRows.empty()
+        self._by_id = DigestIndex()           # article_id -> its latest row
+        # article id of a fetched URL's canonical key -> the article's row, where they differ
+        self._by_url = DigestIndex()
         # article id of a URL's canonical key -> when it was rejected for good
         self.rejected_urls: dict[str, datetime] = {}
         # (article_id, content_sha256, extractor_version) of every archived row,
@@ -95,15 +150,11 @@ class Ledger:
         return ledger
 
     def _load_articles(self, table: pa.Table) -> None:
+        self._text_columns = table.select(["article_id", "content_sha256", "extractor_version"])
         # Fetched URLs: only where the URL is not its canonical URL (redirects,
         # tracking parameters) is a key needed; the others are found by id.
         differs = pc.fill_null(pc.not_equal(table.column("url"), table.column("canonical_url")), False)
         others = table.select(["url", "article_id"]).filter(differs)
-        for url, aid in zip(others.column("url").to_pylist(), others.column("article_id").to_pylist()):
-            if url:
-                self._url_ids[article_id(url)] = aid
-        del others, differs
-        self._text_columns = table.select(["article_id", "content_sha256", "extractor_version"])
         # Same version by several extractors (after a re-processing): today's wins.
         current = pc.fill_null(pc.equal(table.column("extractor_version"), EXTRACTOR_VERSION), False)
         table = pa.table({"article_id": table.column("article_id"),
@@ -123,34 +174,36 @@ class Ledger:
             last = pa.concat_arrays([pc.not_equal(ids.slice(0, len(ids) - 1), ids.slice(1)),
                                      pa.array([True])])
             table = pa.concat_tables([table.filter(pc.invert(several)), multi.filter(last)])
-        self._index = {aid: row for row, aid in enumerate(table.column("article_id").to_pylist())}
-        self._versions = table.column("version").to_pylist()
-        self._hashes = table.column("content_sha256").combine_chunks()
-        self._listed = table.column("listed_modified_at").combine_chunks()
-        self._fetched = table.column("fetched_at").combine_chunks()
+        ids = digest_words(table.column("article_id").to_pylist(), ID_DIGITS, "article_id")
+        self._rows = _ArticleRows(
+            ids, table.column("version").to_numpy().astype(np.int32),
+            digest_words(table.column("content_sha256").to_pylist(), SHA256_DIGITS, "content_sha256"),
+            *(pc.fill_null(table.column(name).cast(TIMESTAMP_UTC).cast(pa.int64()), int(_NO_TIME)).to_numpy()
+              for name in ("listed_modified_at", "fetched_at")))
+        self._by_id = DigestIndex.from_words(ids, np.arange(len(ids)))
+        others = others.filter(pc.is_valid(others.column("url")))
+        if others.num_rows:
+            rows = pc.index_in(others.column("article_id"), value_set=table.column("article_id"))
+            keys = [article_id(url) for url in others.column("url").to_pylist()]
+            self._by_url = DigestIndex.from_words(digest_words(keys), rows.to_numpy())
 
     def remember(self, record: dict) -> None:
         """Take an archived (or just written) row into the ledger."""
         aid = record["article_id"]
-        self._recent[aid] = ArchivedArticle(int(record.get("version") or 1), record["content_sha256"],
-                                            record.get("listed_modified_at"), record.get("fetched_at"))
+        row = self._rows.append(aid, int(record.get("version") or 1), record["content_sha256"],
+                                record.get("listed_modified_at"), record.get("fetched_at"))
+        self._by_id[digest_key(aid, ID_DIGITS, "article_id")] = row
         if self._new_texts is not None:
             self._new_texts.add((aid, record["content_sha256"], record.get("extractor_version") or ""))
         for url in (record.get("url"), record.get("canonical_url")):
             if url:
                 key = article_id(url)
                 if key != aid:
-                    self._url_ids[key] = aid
+                    self._by_url[int(key, 16)] = row
 
     def latest(self, article_id: str) -> ArchivedArticle | None:
-        recent = self._recent.get(article_id)
-        if recent is not None:
-            return recent
-        row = self._index.get(article_id)
-        if row is None:
-            return None
-        return ArchivedArticle(self._versions[row], self._hashes[row].as_py(),
-                               self._listed[row].as_py(), self._fetched[row].as_py())
+        row = self._by_id.get(digest_key(article_id, ID_DIGITS, "article_id"))
+        return None if row is None else self._rows.article(row)
 
     def _texts_set(self) -> set[tuple[str, str, str]]:
         if self._texts is None:
@@ -175,9 +228,10 @@ class Ledger:
     def article_for_url(self, url: str) -> str | None:
         """The id of the archived article fetched from, or canonical at, `url`."""
         key = article_id(url)
-        if key in self._recent or key in self._index:
+        if int(key, 16) in self._by_id:
             return key
-        return self._url_ids.get(key)
+        row = self._by_url.get(int(key, 16))
+        return None if row is None else self._rows.article_id(row)
 
     def needs_fetch(self, url: str, listed_modified_at: datetime | None,
                     last_unchanged_listing: datetime | None = None) -> bool:
@@ -198,7 +252,7 @@ class Ledger:
         return not seen or listed_modified_at > max(seen)
 
     def __len__(self) -> int:
-        return len(self._index) + sum(1 for aid in self._recent if aid not in self._index)
+        return len(self._by_id)
 
 
 class CrawlState:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 
 import pytest
@@ -10,6 +11,8 @@ from pipelines.ids import article_id
 from pipelines.ledger import Ledger
 from pipelines.storage import open_archive
 
+A, B = article_id("https://news.example/a"), article_id("https://news.example/b")
+TEXT = hashlib.sha256(b"the article's text").hexdigest()
 FETCHED = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
 BEFORE = datetime(2026, 10, 30, tzinfo=timezone.utc)
 AFTER = datetime(2026, 11, 2, tzinfo=timezone.utc)
@@ -17,8 +20,12 @@ AFTER = datetime(2026, 11, 2, tzinfo=timezone.utc)
 
 def ledger() -> Ledger:
     result = Ledger()
-    result.remember({"article_id": "a", "content_sha256": "h", "version": 1,
+    result.remember({"article_id": A, "content_sha256": TEXT, "version": 1,
                      "url": "https://news.example/a?utm_source=rss", "canonical_url": None,
+                     "listed_modified_at": None, "fetched_at": FETCHED})
+    # Fetched at an AMP URL, canonical elsewhere: found under both.
+    result.remember({"article_id": B, "content_sha256": TEXT, "version": 1,
+                     "url": "https://news.example/amp/b", "canonical_url": "https://news.example/b",
                      "listed_modified_at": None, "fetched_at": FETCHED})
     result.rejected_urls[article_id("https://news.example/gone")] = FETCHED
     return result
@@ -29,6 +36,8 @@ def ledger() -> Ledger:
     ("http://news.example/a", BEFORE, None, False),        # changed before we fetched it
     ("https://news.example/a", AFTER, None, True),         # changed since: a possible correction
     ("https://news.example/a", AFTER, AFTER, False),       # refetched at that lastmod, unchanged
+    ("https://news.example/amp/b", None, None, False),     # archived, fetched at this URL
+    ("https://news.example/b", BEFORE, None, False),       # ... canonical at this one
     ("https://news.example/gone", None, None, False),      # rejected for good
     ("https://news.example/gone", AFTER, None, True),      # listed as changed since the 404
     ("https://news.example/new", None, None, True),        # never seen
@@ -41,9 +50,9 @@ def test_only_a_ledger_loaded_for_an_extractor_answers_holds(tmp_path):
     """A crawl's ledger does not keep (article, text, extractor) of each row it
     writes (memory per article); asking it is a programming error, named."""
     with pytest.raises(RuntimeError, match="extractor_version"):
-        ledger().holds("a", "h", "1.0")
+        ledger().holds(A, TEXT, "1.0")
     reprocessing = Ledger.load(open_archive(str(tmp_path), environ={}), "abc", extractor_version="1.0")
-    reprocessing.remember({"article_id": "a", "content_sha256": "h", "version": 1, "url": None,
+    reprocessing.remember({"article_id": A, "content_sha256": TEXT, "version": 1, "url": None,
                            "canonical_url": None, "extractor_version": "1.0"})
-    assert reprocessing.holds("a", "h", "1.0")
-    assert not reprocessing.holds("a", "h", "1.1")
+    assert reprocessing.holds(A, TEXT, "1.0")
+    assert not reprocessing.holds(A, TEXT, "1.1")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.ids import article_id
 from pipelines.neardup import MAX_DISTANCE, NearDuplicateIndex, body_fingerprint, distance
 from tests.archive_readers import read_dataset
 from tests.conftest import clean_env, run_crawl
@@ -47,13 +48,14 @@ def test_index_points_every_copy_to_the_first():
     index = NearDuplicateIndex()
     original, copy1, copy2 = (body_fingerprint(t) for t in (
         ORIGINAL, variants()["one paragraph added"], variants()["last paragraph cut"]))
-    assert index.first_copy("a", original) is None
-    index.add("a", original)
-    assert index.first_copy("b", copy1) == "a"
-    index.add("b", copy1, "a")
-    assert index.first_copy("c", copy2) == "a"
+    a, b, c = (article_id(f"https://affiliate{n}.example/story") for n in range(3))
+    assert index.first_copy(a, original) is None
+    index.add(a, original)
+    assert index.first_copy(b, copy1) == a
+    index.add(b, copy1, a)
+    assert index.first_copy(c, copy2) == a
     # An article is never a duplicate of itself (a later version of it).
-    assert index.first_copy("a", original) is None
+    assert index.first_copy(a, original) is None
 
 
 def html_page(title: str, text: str, boilerplate: str) -> str:
@@ -116,20 +118,20 @@ def test_fingerprint_of_a_very_long_repetitive_body_is_its_shingle_hash():
 def test_index_finds_the_first_entry_within_the_distance_as_a_plain_scan_would():
     import random
     rng = random.Random(7)
-    entries = [(f"id{n}", f"{rng.getrandbits(128):032x}") for n in range(3000)]
+    entries = [(f"{n:032x}", f"{rng.getrandbits(128):032x}") for n in range(3000)]
     index = NearDuplicateIndex()
-    for article_id, fingerprint in entries:
-        index.add(article_id, fingerprint)
+    for aid, fingerprint in entries:
+        index.add(aid, fingerprint)
     # Queries near some entries (a few bits flipped), and far from all.
     queries = []
-    for article_id, fingerprint in rng.sample(entries, 40):
+    for aid, fingerprint in rng.sample(entries, 40):
         value = int(fingerprint, 16)
         for bit in rng.sample(range(128), rng.choice([3, MAX_DISTANCE, MAX_DISTANCE + 1, 40])):
             value ^= 1 << bit
-        queries.append(("new", f"{value:032x}"))
+        queries.append(("f" * 32, f"{value:032x}"))
     queries.append(entries[5])      # an entry itself: not its own copy
-    for article_id, fingerprint in queries:
+    for aid, fingerprint in queries:
         plain = next((other for other, known in entries
-                      if distance(fingerprint, known) <= MAX_DISTANCE and other != article_id), None)
-        assert index.first_copy(article_id, fingerprint) == plain
+                      if distance(fingerprint, known) <= MAX_DISTANCE and other != aid), None)
+        assert index.first_copy(aid, fingerprint) == plain
     assert len(index) == 3000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timezone
 
@@ -10,6 +11,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
+from pipelines.ids import article_id
 from pipelines.ledger import Ledger
 from pipelines.storage import open_archive
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
@@ -19,13 +21,21 @@ V2_FIELDS = {"version", "listed_modified_at", "keywords"}
 V3_FIELDS = {"warc_filename", "warc_record_offset", "warc_record_length"}
 
 
+def content_sha256(article_id: str, version: int | None) -> str:
+    return hashlib.sha256(f"{article_id}-{version}".encode()).hexdigest()
+
+
+# Two articles' ids, as the crawler makes them (32 hex digits), named a and b.
+A, B = (article_id(f"http://a/{name}") for name in "ab")
+
+
 def row(article_id: str, version: int | None = None, schema_version: int | None = None) -> dict:
     base = {"article_id": article_id, "source": "abc", "url": f"http://a/{article_id}",
             "canonical_url": f"http://a/{article_id}", "title": "T", "body": "B", "authors": [],
             "published_at": datetime(2019, 5, 14, tzinfo=timezone.utc), "modified_at": None,
             "dateline": None, "rights": None, "image_credit": None, "language": "en",
             "description": None, "fetched_at": datetime(2026, 11, 28, tzinfo=timezone.utc),
-            "http_status": 200, "content_sha256": f"h-{article_id}-{version}",
+            "http_status": 200, "content_sha256": content_sha256(article_id, version),
             "extractor_version": "x",
             "schema_version": schema_version or (1 if version is None else 2)}
     if version is not None:
@@ -51,23 +61,23 @@ def test_v1_and_v2_files_read_together(tmp_path):
                           metadata={b"schema_version": b"1"})
     directory = tmp_path / "articles" / "source=abc" / "date=2019-05-14"
     directory.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist([row("a")], schema=v1_schema), directory / "old.parquet")
-    pq.write_table(pa.Table.from_pylist([row("a", 2), row("b", 1)], schema=ARTICLE_SCHEMA),
+    pq.write_table(pa.Table.from_pylist([row(A)], schema=v1_schema), directory / "old.parquet")
+    pq.write_table(pa.Table.from_pylist([row(A, 2), row(B, 1)], schema=ARTICLE_SCHEMA),
                    directory / "new.parquet")
 
     table = pads.dataset(tmp_path / "articles" / "source=abc", format="parquet",
                          schema=ARTICLE_SCHEMA).to_table()
     assert sorted(zip(table.column("article_id").to_pylist(), table.column("version").to_pylist()),
-                  key=str) == sorted([("a", None), ("a", 2), ("b", 1)], key=str)
+                  key=str) == sorted([(A, None), (A, 2), (B, 1)], key=str)
 
     rows = duckdb.sql(
         f"SELECT article_id, coalesce(version, 1) AS v FROM read_parquet('{tmp_path}/articles/**/*.parquet', "
         "hive_partitioning = true, union_by_name = true) ORDER BY article_id, v").fetchall()
-    assert rows == [("a", 1), ("a", 2), ("b", 1)]
+    assert rows == sorted([(A, 1), (A, 2), (B, 1)])
 
     ledger = Ledger.load(open_archive(str(tmp_path), environ={}), "abc")
-    assert ledger.latest("a").version == 2 and ledger.latest("a").content_sha256 == "h-a-2"
-    assert ledger.latest("b").version == 1
+    assert ledger.latest(A).version == 2 and ledger.latest(A).content_sha256 == content_sha256(A, 2)
+    assert ledger.latest(B).version == 1
 
 
 def test_v1_v2_and_v3_files_read_together(tmp_path):
@@ -77,22 +87,22 @@ def test_v1_v2_and_v3_files_read_together(tmp_path):
                           metadata={b"schema_version": b"2"})
     directory = tmp_path / "articles" / "source=abc" / "date=2019-05-14"
     directory.mkdir(parents=True)
-    pq.write_table(pa.Table.from_pylist([row("a")], schema=v1_schema), directory / "v1.parquet")
-    pq.write_table(pa.Table.from_pylist([row("a", 2)], schema=v2_schema), directory / "v2.parquet")
-    pq.write_table(pa.Table.from_pylist([row("a", 3, 3), row("b", 1, 3)], schema=ARTICLE_SCHEMA),
+    pq.write_table(pa.Table.from_pylist([row(A)], schema=v1_schema), directory / "v1.parquet")
+    pq.write_table(pa.Table.from_pylist([row(A, 2)], schema=v2_schema), directory / "v2.parquet")
+    pq.write_table(pa.Table.from_pylist([row(A, 3, 3), row(B, 1, 3)], schema=ARTICLE_SCHEMA),
                    directory / "v3.parquet")
 
     table = pads.dataset(tmp_path / "articles" / "source=abc", format="parquet",
                          schema=ARTICLE_SCHEMA).to_table()
     got = sorted(zip(table.column("article_id").to_pylist(), table.column("version").to_pylist(),
                      table.column("warc_record_offset").to_pylist()), key=str)
-    assert got == sorted([("a", None, None), ("a", 2, None), ("a", 3, 100), ("b", 1, 100)], key=str)
+    assert got == sorted([(A, None, None), (A, 2, None), (A, 3, 100), (B, 1, 100)], key=str)
 
     rows = duckdb.sql(
         f"SELECT article_id, coalesce(version, 1) AS v, warc_filename IS NOT NULL "
         f"FROM read_parquet('{tmp_path}/articles/**/*.parquet', hive_partitioning = true, "
         "union_by_name = true) ORDER BY article_id, v").fetchall()
-    assert rows == [("a", 1, False), ("a", 2, False), ("a", 3, True), ("b", 1, True)]
+    assert rows == sorted([(A, 1, False), (A, 2, False), (A, 3, True), (B, 1, True)])
 
     ledger = Ledger.load(open_archive(str(tmp_path), environ={}), "abc")
-    assert ledger.latest("a").version == 3 and ledger.latest("a").content_sha256 == "h-a-3"
+    assert ledger.latest(A).version == 3 and ledger.latest(A).content_sha256 == content_sha256(A, 3)

@@ -1,0 +1,66 @@
+"""Per-article state held as numbers: the same answers as a dict or a set."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from scrapy import Request
+from scrapy.utils.test import get_crawler
+
+from crawler import settings as project_settings
+from crawler.dupefilter import CompactDupeFilter
+from pipelines.digests import DigestIndex, digest_key, digest_words, put_digest, words_hex
+
+
+def test_digest_index_answers_as_a_dict_through_merges_and_overwrites():
+    rng = random.Random(3)
+    # First, keys that share their high word: the binary search must look past
+    # the first of them (once merged into the sorted arrays).
+    keys = [(7 << 64) | rng.getrandbits(64) for _ in range(6)]
+    keys += [rng.getrandbits(128) for _ in range(19_999)]
+    index, expected = DigestIndex(), {}
+    for row, key in enumerate(keys):
+        index[key] = row
+        expected[key] = row
+    for key in rng.sample(keys, 3_000):          # a later version of an article: a new row
+        index[key] = expected[key] = rng.randrange(10**9)
+    assert len(index) == len(expected) == 20_005
+    assert all(index.get(key) == row for key, row in expected.items())
+    assert index.get(rng.getrandbits(128)) is None
+    assert (keys[0] >> 64 << 64) | 1 not in index
+
+
+def test_digest_index_built_from_words_keeps_the_last_row_of_a_repeated_key():
+    words = digest_words(["0" * 31 + "1", "f" * 32, "0" * 31 + "1"])
+    index = DigestIndex.from_words(words, np.array([7, 8, 9]))
+    assert (len(index), index.get(1), index.get((1 << 128) - 1)) == (2, 9, 8)
+    assert index.add(2) and not index.add(2) and not index.add(1)
+
+
+def test_digests_round_trip_and_bad_ones_are_named():
+    digest = "0123456789abcdef" * 4
+    column = np.zeros((2, 4), dtype=np.uint64)
+    put_digest(column, 1, digest.upper(), "content_sha256")
+    assert words_hex(column[1]) == digest
+    assert words_hex(digest_words([digest], 64)[0]) == digest
+    assert digest_key("f" * 32) == (1 << 128) - 1
+    with pytest.raises(ValueError, match=r"article_id 'a' is not 32 hex digits"):
+        digest_key("a", what="article_id")
+    with pytest.raises(ValueError, match=r"simhash 'xyz' is not 32 hex digits"):
+        digest_words(["f" * 32, "xyz"], what="simhash")
+
+
+def test_the_crawl_filters_duplicate_requests_as_scrapy_does_and_resumes_a_job(tmp_path):
+    assert project_settings.DUPEFILTER_CLASS == "crawler.dupefilter.CompactDupeFilter"
+    crawler = get_crawler(settings_dict={"JOBDIR": str(tmp_path)})
+    seen = CompactDupeFilter.from_crawler(crawler)
+    article = "https://abcnewsradio.example/story?id=1&b=2"
+    assert not seen.request_seen(Request(article))
+    assert seen.request_seen(Request("https://abcnewsradio.example/story?b=2&id=1"))
+    assert not seen.request_seen(Request(article, method="POST"))
+    seen.close("finished")
+    resumed = CompactDupeFilter.from_crawler(get_crawler(settings_dict={"JOBDIR": str(tmp_path)}))
+    assert resumed.request_seen(Request(article))
+    assert not resumed.request_seen(Request("https://abcnewsradio.example/other"))
