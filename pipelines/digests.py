@@ -29,7 +29,8 @@ def digest_words(digests: Iterable[str], digits: int = ID_DIGITS, what: str = "d
     hex digits."""
     digests = list(digests)
     try:
-        raw = b"".join([bytes.fromhex(d) for d in digests])
+        # All of the right length, and bytes.fromhex (which skips spaces) gave all the bytes.
+        raw = b"".join([bytes.fromhex(d) for d in digests if len(d) == digits])
     except (ValueError, TypeError):
         raw = b""
     if len(raw) != len(digests) * digits // 2:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -58,6 +57,19 @@ def _micros(moment: datetime | None) -> int:
 
 def _moment(micros: int) -> datetime | None:
     return None if micros == _NO_TIME else _EPOCH + timedelta(microseconds=int(micros))
+
+
+# An (article id, content hash) pair as one 128-bit key: the id XOR both halves
+# of the hash. Both are hashes, so distinct pairs collide no more often than
+# two random 128-bit numbers.
+def _text_key(aid: str, content_sha256: str) -> int:
+    text = digest_key(content_sha256, SHA256_DIGITS, "content_sha256")
+    return digest_key(aid, ID_DIGITS, "article_id") ^ (text >> 128) ^ (text & ((1 << 128) - 1))
+
+
+def _text_words(ids: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """_text_key of many rows, as digest words."""
+    return ids ^ hashes[:, :2] ^ hashes[:, 2:]
 
 
 class _ArticleRows:
@@ -118,20 +130,17 @@ class Ledger:
         self._by_url = DigestIndex()
         # article id of a URL's canonical key -> when it was rejected for good
         self.rejected_urls: dict[str, datetime] = {}
-        # (article_id, content_sha256, extractor_version) of every archived row,
-        # for re-processing's holds(): built on first use, from these columns;
-        # the run's own rows are tracked only in a ledger loaded for an extractor.
-        self._text_columns: Any = None
-        self._texts: set[tuple[str, str, str]] | None = None
-        self._new_texts: set[tuple[str, str, str]] | None = None
+        # Re-processing's holds(): the extractor the ledger was loaded for, and
+        # (article_id, content_sha256) of every row it wrote, archived or in the run.
+        self._extractor: str | None = None
+        self._texts = DigestIndex()
 
     @classmethod
     def load(cls, archive: Archive, source: str, extractor_version: str | None = None) -> "Ledger":
         """The source's archive as the ledger; with `extractor_version`, only the
         rows that extractor wrote (re-processing numbers versions among them)."""
         ledger = cls()
-        if extractor_version is not None:
-            ledger._new_texts = set()
+        ledger._extractor = extractor_version
         table = archive.read_columns(f"articles/source={source}", LEDGER_COLUMNS, ARTICLE_SCHEMA)
         if table is not None and extractor_version is not None:
             table = table.filter(pc.equal(table.column("extractor_version"), extractor_version))
@@ -150,7 +159,11 @@ class Ledger:
         return ledger
 
     def _load_articles(self, table: pa.Table) -> None:
-        self._text_columns = table.select(["article_id", "content_sha256", "extractor_version"])
+        if self._extractor is not None:      # the table holds only its rows
+            keys = _text_words(digest_words(table.column("article_id").to_pylist(), ID_DIGITS, "article_id"),
+                               digest_words(table.column("content_sha256").to_pylist(), SHA256_DIGITS,
+                                            "content_sha256"))
+            self._texts = DigestIndex.from_words(keys, np.zeros(len(keys), dtype=np.int64))
         # Fetched URLs: only where the URL is not its canonical URL (redirects,
         # tracking parameters) is a key needed; the others are found by id.
         differs = pc.fill_null(pc.not_equal(table.column("url"), table.column("canonical_url")), False)
@@ -193,8 +206,8 @@ class Ledger:
         row = self._rows.append(aid, int(record.get("version") or 1), record["content_sha256"],
                                 record.get("listed_modified_at"), record.get("fetched_at"))
         self._by_id[digest_key(aid, ID_DIGITS, "article_id")] = row
-        if self._new_texts is not None:
-            self._new_texts.add((aid, record["content_sha256"], record.get("extractor_version") or ""))
+        if self._extractor is not None and record.get("extractor_version") == self._extractor:
+            self._texts.add(_text_key(aid, record["content_sha256"]))
         for url in (record.get("url"), record.get("canonical_url")):
             if url:
                 key = article_id(url)
@@ -205,25 +218,12 @@ class Ledger:
         row = self._by_id.get(digest_key(article_id, ID_DIGITS, "article_id"))
         return None if row is None else self._rows.article(row)
 
-    def _texts_set(self) -> set[tuple[str, str, str]]:
-        if self._texts is None:
-            self._texts = set()
-            if self._text_columns is not None:
-                columns = self._text_columns
-                self._texts.update(zip(columns.column("article_id").to_pylist(),
-                                       columns.column("content_sha256").to_pylist(),
-                                       [v or "" for v in columns.column("extractor_version").to_pylist()]))
-                self._text_columns = None
-                release_arrow_memory()
-        return self._texts
-
     def holds(self, article_id: str, content_sha256: str, extractor_version: str) -> bool:
         """True when a row with this text, by this extractor, is archived (a
         ledger loaded with `extractor_version`: re-processing)."""
-        if self._new_texts is None:
+        if self._extractor is None:
             raise RuntimeError("Ledger.holds() needs Ledger.load(..., extractor_version=...)")
-        key = (article_id, content_sha256, extractor_version)
-        return key in self._new_texts or key in self._texts_set()
+        return extractor_version == self._extractor and _text_key(article_id, content_sha256) in self._texts
 
     def article_for_url(self, url: str) -> str | None:
         """The id of the archived article fetched from, or canonical at, `url`."""

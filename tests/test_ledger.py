@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipelines.ids import article_id
 from pipelines.ledger import Ledger
 from pipelines.storage import open_archive
+from schemas import ARTICLE_SCHEMA
+from tests.test_schema import content_sha256, row
 
 A, B = article_id("https://news.example/a"), article_id("https://news.example/b")
 TEXT = hashlib.sha256(b"the article's text").hexdigest()
@@ -56,3 +60,22 @@ def test_only_a_ledger_loaded_for_an_extractor_answers_holds(tmp_path):
                            "canonical_url": None, "extractor_version": "1.0"})
     assert reprocessing.holds(A, TEXT, "1.0")
     assert not reprocessing.holds(A, TEXT, "1.1")
+
+
+def test_a_ledger_loaded_for_an_extractor_holds_the_texts_it_archived(tmp_path):
+    """Re-processing skips a page whose text that extractor already archived
+    (the archive's rows and the run's own), and only that."""
+    directory = tmp_path / "articles" / "source=abc" / "date=2019-05-14"
+    directory.mkdir(parents=True)
+    rows = [{**row(A, 1), "extractor_version": "1.0"}, {**row(A, 2), "extractor_version": "1.0"},
+            {**row(B, 1), "extractor_version": "0.9"}]
+    pq.write_table(pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA), directory / "r.parquet")
+    archive = open_archive(str(tmp_path), environ={})
+    reprocessing = Ledger.load(archive, "abc", extractor_version="1.0")
+    assert reprocessing.holds(A, content_sha256(A, 1), "1.0")      # an earlier version's text too
+    assert reprocessing.holds(A, content_sha256(A, 2), "1.0")
+    assert not reprocessing.holds(A, content_sha256(A, 3), "1.0")
+    assert not reprocessing.holds(B, content_sha256(B, 1), "1.0")  # archived by another extractor
+    assert not reprocessing.holds(A, content_sha256(A, 1), "0.9")
+    assert reprocessing.latest(A).version == 2 and reprocessing.latest(B) is None
+    assert not Ledger.load(archive, "abc", extractor_version="0.9").holds(A, content_sha256(A, 1), "0.9")
