@@ -13,6 +13,7 @@ are four. Letter case does not matter (a digest is a number).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -21,12 +22,18 @@ SHA256_DIGITS = 64      # content_sha256
 _WORD_DIGITS = 16
 _WORD_MASK = (1 << 64) - 1
 _MIN_PENDING = 4096
+_SLICE_ROWS = 65_536
 
 
-def digest_words(digests: Iterable[str], digits: int = ID_DIGITS, what: str = "digest") -> np.ndarray:
+def digest_words(digests: Iterable[str] | Any, digits: int = ID_DIGITS, what: str = "digest") -> np.ndarray:
     """(n, digits / 16) uint64: each hex digest as big-endian 64-bit words.
-    Raises ValueError naming `what` and the first digest that is not `digits`
-    hex digits."""
+    `digests` may be a pyarrow array: it is read a slice at a time, so a
+    million of them never become a million Python strings at once. Raises
+    ValueError naming `what` and the first digest that is not `digits` hex digits."""
+    if hasattr(digests, "to_pylist"):
+        return np.concatenate([np.empty((0, digits // _WORD_DIGITS), dtype=np.uint64)]
+                              + [digest_words(digests.slice(start, _SLICE_ROWS).to_pylist(), digits, what)
+                                 for start in range(0, len(digests), _SLICE_ROWS)])
     digests = list(digests)
     try:
         # All of the right length, and bytes.fromhex (which skips spaces) gave all the bytes.

@@ -160,8 +160,8 @@ class Ledger:
 
     def _load_articles(self, table: pa.Table) -> None:
         if self._extractor is not None:      # the table holds only its rows
-            keys = _text_words(digest_words(table.column("article_id").to_pylist(), ID_DIGITS, "article_id"),
-                               digest_words(table.column("content_sha256").to_pylist(), SHA256_DIGITS,
+            keys = _text_words(digest_words(table.column("article_id"), ID_DIGITS, "article_id"),
+                               digest_words(table.column("content_sha256"), SHA256_DIGITS,
                                             "content_sha256"))
             self._texts = DigestIndex.from_words(keys, np.zeros(len(keys), dtype=np.int64))
         # Fetched URLs: only where the URL is not its canonical URL (redirects,
@@ -187,10 +187,10 @@ class Ledger:
             last = pa.concat_arrays([pc.not_equal(ids.slice(0, len(ids) - 1), ids.slice(1)),
                                      pa.array([True])])
             table = pa.concat_tables([table.filter(pc.invert(several)), multi.filter(last)])
-        ids = digest_words(table.column("article_id").to_pylist(), ID_DIGITS, "article_id")
+        ids = digest_words(table.column("article_id"), ID_DIGITS, "article_id")
         self._rows = _ArticleRows(
             ids, table.column("version").to_numpy().astype(np.int32),
-            digest_words(table.column("content_sha256").to_pylist(), SHA256_DIGITS, "content_sha256"),
+            digest_words(table.column("content_sha256"), SHA256_DIGITS, "content_sha256"),
             *(pc.fill_null(table.column(name).cast(TIMESTAMP_UTC).cast(pa.int64()), int(_NO_TIME)).to_numpy()
               for name in ("listed_modified_at", "fetched_at")))
         self._by_id = DigestIndex.from_words(ids, np.arange(len(ids)))

@@ -114,11 +114,11 @@ class NearDuplicateIndex:
             filter=(pc.field("fetched_at") >= pa.scalar(cutoff, ARTICLE_SCHEMA.field("fetched_at").type))
             & pc.field("simhash").is_valid())
         table = table.sort_by([("fetched_at", "ascending")])
-        ids = digest_words(table.column("article_id").to_pylist(), ID_DIGITS, "article_id")
+        ids = digest_words(table.column("article_id"), ID_DIGITS, "article_id")
         # An article's later versions keep its first entry (as add() does).
         entries = np.sort(np.unique(ids, axis=0, return_index=True)[1])
-        fingerprints = digest_words(table.column("simhash").to_pylist(), ID_DIGITS, "simhash")[entries]
-        firsts = pc.coalesce(table.column("duplicate_of"), table.column("article_id")).to_pylist()
+        fingerprints = digest_words(table.column("simhash"), ID_DIGITS, "simhash")[entries]
+        firsts = pc.coalesce(table.column("duplicate_of"), table.column("article_id"))
         del table
         index._high, index._low = fingerprints[:, 0].copy(), fingerprints[:, 1].copy()
         index._firsts = digest_words(firsts, ID_DIGITS, "duplicate_of")[entries]
