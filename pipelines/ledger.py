@@ -227,23 +227,31 @@ class Ledger:
 
     def article_for_url(self, url: str) -> str | None:
         """The id of the archived article fetched from, or canonical at, `url`."""
+        found = self._latest_row_for_url(url)
+        return None if found is None else found[0]
+
+    def _latest_row_for_url(self, url: str) -> tuple[str, int] | None:
         key = article_id(url)
-        if int(key, 16) in self._by_id:
-            return key
-        row = self._by_url.get(int(key, 16))
-        return None if row is None else self._rows.article_id(row)
+        row = self._by_id.get(int(key, 16))
+        if row is None:
+            row = self._by_url.get(int(key, 16))
+            if row is None:
+                return None
+            key = self._rows.article_id(row)
+            row = self._by_id.get(int(key, 16))     # that article's latest version
+        return key, row
 
     def needs_fetch(self, url: str, listed_modified_at: datetime | None,
                     last_unchanged_listing: datetime | None = None) -> bool:
         """False for a URL already archived (or rejected for good) that its
         listing does not say has changed since it was last fetched."""
-        archived = self.article_for_url(url)
+        archived = self._latest_row_for_url(url)
         if archived is not None:
-            known = self.latest(archived)
+            known = self._rows.article(archived[1])
             # What we hold already includes every change made before we fetched it.
             seen = [known.listed_modified_at, known.fetched_at, last_unchanged_listing]
-        elif article_id(url) in self.rejected_urls:
-            seen = [self.rejected_urls[article_id(url)], last_unchanged_listing]
+        elif (key := article_id(url)) in self.rejected_urls:
+            seen = [self.rejected_urls[key], last_unchanged_listing]
         else:
             return True
         if listed_modified_at is None:

@@ -50,6 +50,17 @@ def test_needs_fetch(url, listed, unchanged_at, expected):
     assert ledger().needs_fetch(url, listed, unchanged_at) is expected
 
 
+def test_an_article_found_by_another_url_answers_with_its_latest_version():
+    corrected = ledger()
+    corrected.remember({"article_id": B, "content_sha256": hashlib.sha256(b"corrected").hexdigest(),
+                        "version": 2, "url": "https://news.example/b", "canonical_url": None,
+                        "listed_modified_at": None, "fetched_at": AFTER})
+    changed_in_between = datetime(2026, 11, 1, 18, 0, tzinfo=timezone.utc)   # FETCHED < it < AFTER
+    assert corrected.article_for_url("https://news.example/amp/b") == B
+    assert not corrected.needs_fetch("https://news.example/amp/b", changed_in_between)
+    assert ledger().needs_fetch("https://news.example/amp/b", changed_in_between)
+
+
 def test_only_a_ledger_loaded_for_an_extractor_answers_holds(tmp_path):
     """A crawl's ledger does not keep (article, text, extractor) of each row it
     writes (memory per article); asking it is a programming error, named."""
