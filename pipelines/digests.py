@@ -55,7 +55,11 @@ def digest_key(digest: str, digits: int = ID_DIGITS, what: str = "digest") -> in
 
 def put_digest(column: np.ndarray, row: int, digest: str, what: str = "digest") -> None:
     """Write one hex digest into row `row` of a digest_words column."""
-    value = digest_key(digest, column.shape[1] * _WORD_DIGITS, what)
+    put_number(column, row, digest_key(digest, column.shape[1] * _WORD_DIGITS, what))
+
+
+def put_number(column: np.ndarray, row: int, value: int) -> None:
+    """Write a digest already read as a number (digest_key) into row `row`."""
     for word in range(column.shape[1] - 1, -1, -1):
         column[row, word] = value & _WORD_MASK
         value >>= 64

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from pipelines import EXTRACTOR_VERSION
 from pipelines.digests import (ID_DIGITS, SHA256_DIGITS, DigestIndex, digest_key, digest_words,
-                               grown, put_digest, words_hex)
+                               grown, put_digest, put_number, words_hex)
 from pipelines.ids import article_id, canonical_key
 from pipelines.storage import Archive, release_arrow_memory
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
@@ -88,13 +88,13 @@ class _ArticleRows:
         return cls(np.empty((0, 2), np.uint64), np.empty(0, np.int32), np.empty((0, 4), np.uint64),
                    np.empty(0, np.int64), np.empty(0, np.int64))
 
-    def append(self, aid: str, version: int, content_sha256: str,
+    def append(self, article_key: int, version: int, content_sha256: str,
                listed_modified_at: datetime | None, fetched_at: datetime | None) -> int:
         row = self._size
         if row == len(self._columns["ids"]):
             self._columns = {name: grown(column) for name, column in self._columns.items()}
         columns = self._columns
-        put_digest(columns["ids"], row, aid, "article_id")
+        put_number(columns["ids"], row, article_key)
         columns["versions"][row] = version
         put_digest(columns["hashes"], row, content_sha256, "content_sha256")
         columns["listed"][row] = _micros(listed_modified_at)
@@ -203,9 +203,10 @@ class Ledger:
     def remember(self, record: dict) -> None:
         """Take an archived (or just written) row into the ledger."""
         aid = record["article_id"]
-        row = self._rows.append(aid, int(record.get("version") or 1), record["content_sha256"],
+        key = digest_key(aid, ID_DIGITS, "article_id")
+        row = self._rows.append(key, int(record.get("version") or 1), record["content_sha256"],
                                 record.get("listed_modified_at"), record.get("fetched_at"))
-        self._by_id[digest_key(aid, ID_DIGITS, "article_id")] = row
+        self._by_id[key] = row
         if self._extractor is not None and record.get("extractor_version") == self._extractor:
             self._texts.add(_text_key(aid, record["content_sha256"]))
         for url in (record.get("url"), record.get("canonical_url")):

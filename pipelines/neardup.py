@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pipelines.digests import (ID_DIGITS, DigestIndex, digest_key, digest_words, grown,
-                               put_digest, words_hex)
+                               put_number, words_hex)
 
 if TYPE_CHECKING:
     from pipelines.storage import Archive
@@ -128,14 +128,16 @@ class NearDuplicateIndex:
         return index
 
     def add(self, article_id: str, fingerprint: str, duplicate_of: str | None = None) -> None:
-        if not self._entries.add(digest_key(article_id, ID_DIGITS, "article_id")):
+        key = digest_key(article_id, ID_DIGITS, "article_id")
+        if not self._entries.add(key):
             return
         if self._size == len(self._high):
             self._high, self._low, self._firsts = (grown(column) for column in
                                                    (self._high, self._low, self._firsts))
         value = int(fingerprint, 16)
         self._high[self._size], self._low[self._size] = value >> 64, value & _LOW_BITS
-        put_digest(self._firsts, self._size, duplicate_of or article_id, "article_id")
+        put_number(self._firsts, self._size,
+                   digest_key(duplicate_of, ID_DIGITS, "duplicate_of") if duplicate_of else key)
         self._size += 1
 
     def first_copy(self, article_id: str, fingerprint: str) -> str | None:
