@@ -226,6 +226,33 @@ def test_a_local_worker_that_finds_the_run_over_is_not_lost(tmp_path, rdb, redis
     assert coordinator.lost == {}
 
 
+def test_a_worker_that_reports_while_the_coordinator_looks_is_not_lost(tmp_path, rdb, redis_url):
+    """A worker reports its results, then stops its heartbeat. When it does both
+    between the coordinator's look at who finished and its look at who is
+    alive, it is finished, not lost (it was marked lost, and the run exited 1,
+    now and then at the end of a crawl)."""
+    from scrapy.settings import Settings
+    keys = RunKeys("abc", "run-report-race")
+
+    class FinishesBetweenTheLooks:
+        """The run's Redis, where the worker finishes just as its heartbeat is looked at."""
+        def __getattr__(self, name):
+            return getattr(rdb, name)
+
+        def exists(self, key):
+            if key == keys.alive("w1") and not rdb.hexists(keys.results, "w1"):
+                rdb.hset(keys.results, "w1", json.dumps({"stats": {}}))
+                rdb.delete(key)
+            return rdb.exists(key)
+
+    rdb.set(keys.alive("w1"), "1")
+    rdb.hset(keys.workers, "w1", json.dumps({"host": "elsewhere", "pid": 1}))
+    coordinator = Coordinator(FinishesBetweenTheLooks(), keys, redis_url, Settings(),
+                              open_archive(str(tmp_path / "archive")))
+    assert coordinator.watch() is True
+    assert coordinator.lost == {}
+
+
 def test_three_workers_keep_the_configured_rate_to_the_site(tmp_path, redis_url, rdb):
     archive_uri, env = str(tmp_path / "archive"), clean_env()
     delay = 0.1   # the source's politeness: at most 10 requests a second

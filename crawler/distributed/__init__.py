@@ -843,7 +843,10 @@ class Coordinator:
                 self._lose(local.worker_id, f"exited with status {local.process.returncode}")
             for worker in registered:
                 if (worker not in finished and worker not in self.lost
-                        and not self.server.exists(self.keys.alive(worker))):
+                        and not self.server.exists(self.keys.alive(worker))
+                        # A worker reports, then stops its heartbeat: one without a
+                        # heartbeat may have reported since `finished` was read.
+                        and not self.server.hexists(self.keys.results, worker)):
                     self._lose(worker, f"sent no heartbeat for {self.worker_timeout} s")
             active = [w for w in registered if w not in finished and w not in self.lost]
             starting = [l for l in self.local if l.worker_id not in registered and l.process.poll() is None]
