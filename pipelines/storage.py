@@ -32,23 +32,11 @@ from pyarrow import fs as pafs
 DEFAULT_ARCHIVE_URI = "./archive"
 
 
-# pyarrow's own allocator (mimalloc in these wheels) keeps what it frees in
-# its own segments: a crawl's first row group left 10 MB there for good, and
-# loading the ledger of a million articles peaked at 960 MB and kept 245. With
-# the C library's allocator large buffers go back to the system when freed:
-# the 2,000-page crawl's main process peaks at 173 MB instead of 186, the
-# million-article ledger at 760 MB, keeping 215, in the same load time (see
-# README, Performance). Every part of the pipeline that allocates Arrow memory
-# imports this module; an ARROW_DEFAULT_MEMORY_POOL set by the user wins.
-if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-    pa.set_memory_pool(pa.system_memory_pool())
-
-
 def release_arrow_memory() -> None:
-    """Hand back to the system what the allocator keeps after a large read or
-    write (malloc_trim for the C library's; for mimalloc, the 200 MB it held
-    after loading the ledger of 300,000 articles). A few milliseconds; call it
-    once the temporary tables are gone."""
+    """Hand back to the system what pyarrow's allocator keeps after a large read
+    or write (the C library's, see pipelines/__init__.py: malloc_trim; mimalloc,
+    if the user chose it, held 200 MB after loading the ledger of 300,000
+    articles). A few milliseconds; call it once the temporary tables are gone."""
     pa.default_memory_pool().release_unused()
 
 
