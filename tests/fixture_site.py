@@ -44,6 +44,7 @@ class FixtureSite:
         self.requests: list[str] = []
         self.responses: list[tuple[str, int]] = []
         self.request_times: list[float] = []   # time.monotonic() of each request, for rates
+        self.referers: dict[str, str | None] = {}   # path -> Referer of its last request
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,6 +57,7 @@ class FixtureSite:
                 path = urlsplit(self.path).path
                 site.requests.append(path)
                 site.request_times.append(time.monotonic())
+                site.referers[path] = self.headers.get("Referer")
                 time.sleep(site.delay)
                 file = (site.root / path.lstrip("/")).resolve()
                 if path.endswith("/"):

@@ -136,6 +136,9 @@ def test_a_sitemap_index_is_crawled_one_sitemap_at_a_time(tmp_path):
             not_yet = previous - set(before_next)
             # Still queued (< low water) or taken by the downloader (<= its concurrency).
             assert len(not_yet) < low_water + concurrency, (k, sorted(not_yet))
+        # Released from an article's callback or when the spider idles, a
+        # sitemap is requested as listed by the index, not by that article.
+        assert {site.referers[f"/sitemap-{k}.xml"] for k in range(sitemaps)} == {site.url("/sitemap.xml")}
 
 
 def spider_with_full_queue(scheduled: list[str]) -> NewsSpider:

@@ -160,14 +160,19 @@ class NewsSpider(scrapy.Spider):
                 continue
             request = self._entry_point_request(url, discovered_from, RELEASED_ENTRY_POINT_PRIORITY)
             request.meta["held"] = True
+            if self.settings.getbool("REFERER_ENABLED"):
+                # Released later, from another page's callback or from spider_idle
+                # (no spider middleware): Scrapy's RefererMiddleware would name that
+                # page or nothing. It keeps a Referer already set.
+                request.headers.setdefault("Referer", discovered_from)
             self._held_entry_points.append(request)
         yield from self._released_entry_point()
 
     def _released_entry_point(self) -> Iterator[scrapy.Request]:
         """The next held entry point, once the last one released has been read
         and fewer than DISCOVERY_QUEUE_LOW_WATER requests wait. Yielded by the
-        callbacks, so it passes the spider middlewares (Referer, depth, URL
-        length) like every other request."""
+        callbacks, so it passes the spider middlewares (depth, URL length) like
+        every other request; its Referer was set when it was held."""
         scheduler = self.crawler.engine.scheduler
         if self._held_entry_points and not self._release_pending \
                 and scheduler is not None and len(scheduler) < self.queue_low_water:
