@@ -16,6 +16,7 @@ from tests.archive_readers import (
     read_dataset,
 )
 from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
 from crawler.sources import load_source
@@ -158,8 +159,8 @@ def test_an_entry_point_listed_again_is_not_held_again():
     """Robots.txt and an index often list the same sitemap: it is held once."""
     spider = spider_with_full_queue(scheduled=[])
     index, a, b = (f"https://abcnews.example/{name}.xml" for name in ("index", "a", "b"))
-    assert list(spider._found_entry_points([a, b, a], discovered_from=index)) == []
-    assert list(spider._found_entry_points([b], discovered_from=a)) == []
+    assert list(spider._found_entry_points([a, b, a], Response(index))) == []
+    assert list(spider._found_entry_points([b], Response(a))) == []
     assert [request.url for request in spider._held_entry_points] == [a, b]
 
 
@@ -167,7 +168,7 @@ def test_an_idle_spider_with_entry_points_held_releases_one_and_stays_open():
     scheduled: list[str] = []
     spider = spider_with_full_queue(scheduled)
     a, b = "https://abcnews.example/a.xml", "https://abcnews.example/b.xml"
-    list(spider._found_entry_points([a, b], discovered_from="https://abcnews.example/index.xml"))
+    list(spider._found_entry_points([a, b], Response("https://abcnews.example/index.xml")))
     with pytest.raises(DontCloseSpider):
         spider._spider_idle()
     assert scheduled == [a]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterator
 
@@ -21,6 +22,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.referer import RefererMiddleware
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from twisted.python.failure import Failure
 
@@ -146,27 +148,32 @@ class NewsSpider(scrapy.Spider):
                               meta={"entry_point": True, "discovered_from": discovered_from,
                                     "handle_httpstatus_list": [304]})
 
-    def _found_entry_points(self, urls: list[str], discovered_from: str) -> Iterator[scrapy.Request]:
+    def _found_entry_points(self, urls: list[str], response: Response) -> Iterator[scrapy.Request]:
         """Requests for the entry points a response listed: now, or held back
         until the scheduler runs low."""
         if not self.queue_low_water:
             for url in urls:
-                yield self._entry_point_request(url, discovered_from)
+                yield self._entry_point_request(url, response.url)
             return
         for url in urls:
             if url in self._entry_point_status:
                 # Requested or held already: Scrapy's duplicate filter would drop
                 # it after its release, and the next release would wait for idle.
                 continue
-            request = self._entry_point_request(url, discovered_from, RELEASED_ENTRY_POINT_PRIORITY)
+            request = self._entry_point_request(url, response.url, RELEASED_ENTRY_POINT_PRIORITY)
             request.meta["held"] = True
-            if self.settings.getbool("REFERER_ENABLED"):
+            if self._referer is not None:
                 # Released later, from another page's callback or from spider_idle
-                # (no spider middleware): Scrapy's RefererMiddleware would name that
-                # page or nothing. It keeps a Referer already set.
-                request.headers.setdefault("Referer", discovered_from)
+                # (no spider middleware), the middleware would name that page or
+                # nothing; it keeps the Referer set here, from the listing page.
+                self._referer.get_processed_request(request, response)
             self._held_entry_points.append(request)
         yield from self._released_entry_point()
+
+    @cached_property
+    def _referer(self) -> RefererMiddleware | None:
+        """Scrapy's Referer rules (REFERRER_POLICY, a page's Referrer-Policy), for held requests."""
+        return RefererMiddleware(self.settings) if self.settings.getbool("REFERER_ENABLED") else None
 
     def _released_entry_point(self) -> Iterator[scrapy.Request]:
         """The next held entry point, once the last one released has been read
@@ -203,7 +210,7 @@ class NewsSpider(scrapy.Spider):
             status.not_modified = True
             self.crawler.stats.inc_value("discovery/not_modified")
             children = self.state.children_of(response.request.url) if self.state else []
-            yield from self._found_entry_points(children, discovered_from=response.url)
+            yield from self._found_entry_points(children, response)
             return
         if self.state:
             self.state.update_validators(
@@ -239,8 +246,7 @@ class NewsSpider(scrapy.Spider):
             if not link.is_entry_point and self._wanted(link):
                 self.crawler.stats.inc_value("discovery/article_candidates")
                 yield self._article_request(link, discovered_from=response.url)
-        yield from self._found_entry_points(
-            [link.url for link in links if link.is_entry_point], discovered_from=response.url)
+        yield from self._found_entry_points([link.url for link in links if link.is_entry_point], response)
 
     def _entry_point_error(self, status: EntryPointStatus, exc: DiscoveryError) -> None:
         status.error = str(exc)
