@@ -11,16 +11,19 @@ outcome. The pure function stays as it is; this module only runs it elsewhere.
 - Time is bounded per page (trafilatura#704): a worker arms SIGALRM for
   `timeout` seconds; a page that runs over becomes an `extraction_timeout`
   rejection. A worker stuck where the signal cannot reach it (C code) is killed
-  by the parent after a grace period, the pool is restarted, and the page is an
-  `extraction_timeout` too. Pages that were in flight beside it are tried again.
+  by the parent after a grace period, counted from when the worker took the
+  page (workers note which page they are on and since when, in shared
+  memory: pages queued behind a stuck one are not late), the pool is
+  restarted, and the page is an `extraction_timeout` too. Pages that were in
+  flight or queued beside it are tried again.
 - A worker that dies (segfault, out of memory) breaks the pool: it is restarted,
   every page in flight is tried once more, and a page that breaks it again is an
   `extraction_crashed` rejection. No page is ever lost.
 - Memory stays flat: workers reset trafilatura's and htmldate's caches every
   `RESET_CACHES_EVERY` pages (trafilatura#216/#219), and hand the memory a
   large page needed back to the system after it (`TRIM_AFTER_PAGE_BYTES`).
-- Workers are started by a forkserver that has imported the extraction code
-  once (no fork of the threaded crawler process, no re-import per worker).
+- Workers are spawned: fresh interpreters that import only the extraction
+  code, never a fork of the threaded crawler process.
 
 With `workers=0` the same function runs inline (tests, debugging), without
 the time bound.
@@ -36,8 +39,10 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from pipelines.extract import PageContext, Rejected, extract_article
@@ -47,6 +52,9 @@ from pipelines.extract import PageContext, Rejected, extract_article
 DEFAULT_TIMEOUT = 30.0
 # After the soft timeout, the parent waits this much longer before it kills the pool.
 HARD_TIMEOUT_GRACE = 15.0
+# How often a caller waiting for a page looks whether its worker is past the
+# hard deadline (at most; a tenth of the grace with short test timeouts).
+OVERDUE_CHECK_SECONDS = 1.0
 # Calibrated on the benchmark: resetting every 500 pages keeps worker RSS flat
 # and costs < 0.1 % of extraction time.
 RESET_CACHES_EVERY = 500
@@ -80,6 +88,9 @@ def _on_alarm(signum, frame):  # noqa: ARG001 (signal handler signature)
 # cost three times as much and kept no less.
 TRIM_AFTER_PAGE_BYTES = 256 * 1024
 _malloc_trim: Callable[[int], int] | None = None    # set in workers, on glibc
+# In workers: the pool's board (see ExtractionPool) and this worker's place on it.
+_board: Any = None
+_slot = -1
 
 
 def _libc_malloc_trim() -> Callable[[int], int] | None:
@@ -92,9 +103,13 @@ def _libc_malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
-def _worker_init(crawler_pid: int) -> None:
-    global _malloc_trim
+def _worker_init(crawler_pid: int, board: Any = None, next_slot: Any = None) -> None:
+    global _malloc_trim, _board, _slot
     _malloc_trim = _libc_malloc_trim()
+    if board is not None:
+        with next_slot.get_lock():
+            _slot, next_slot.value = next_slot.value, next_slot.value + 1
+        _board = board if 2 * _slot + 1 < len(board) else None
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the crawler's to handle
     signal.signal(signal.SIGALRM, _on_alarm)
     threading.Thread(target=_exit_with_crawler, args=(crawler_pid,), daemon=True,
@@ -104,9 +119,8 @@ def _worker_init(crawler_pid: int) -> None:
 def _exit_with_crawler(crawler_pid: int) -> None:
     """Exit once the crawler process is gone (SIGKILL, the OOM killer). Nothing
     else would end the worker: it holds both ends of the pool's queue, so it
-    never reads end-of-file, and it holds the forkserver's liveness pipe, so
-    the forkserver does not exit either; both would keep the crawler's
-    stdout/stderr open for ever."""
+    never reads end-of-file, and would keep the crawler's stdout/stderr open
+    for ever."""
     while True:
         time.sleep(1)
         try:
@@ -129,9 +143,23 @@ def reset_caches() -> None:
 
 
 def run_extraction(page: Any, context: PageContext, timeout: float | None = None,
-                   extract: ExtractFn = extract_article) -> Outcome:
+                   extract: ExtractFn = extract_article, job: int = 0) -> Outcome:
     """extract_article as an outcome tuple, with its CPU seconds; `timeout`
-    arms SIGALRM (worker processes only: their main thread does nothing else)."""
+    arms SIGALRM (worker processes only: their main thread does nothing else);
+    `job` is noted on the pool's board while the page is extracted."""
+    if _board is not None and job:
+        # The time first: the parent reads the job, the time, the job again.
+        _board[2 * _slot + 1] = time.monotonic()
+        _board[2 * _slot] = job
+    try:
+        return _run_extraction(page, context, timeout, extract)
+    finally:
+        if _board is not None and job:
+            _board[2 * _slot] = 0
+
+
+def _run_extraction(page: Any, context: PageContext, timeout: float | None,
+                    extract: ExtractFn) -> Outcome:
     global _pages_since_reset
     cpu = time.process_time()
     if timeout:
@@ -165,6 +193,31 @@ def _crashed_outcome(detail: str) -> Outcome:
     return ("rejected", "extraction_crashed", f"the extraction worker died: {detail}"[:500], 0.0)
 
 
+@dataclass(frozen=True)
+class _Submitted:
+    """A page handed to a pool: the pool, its board, the page's job number."""
+    executor: concurrent.futures.ProcessPoolExecutor
+    board: Any
+    job: int
+    future: concurrent.futures.Future
+
+
+def _started_at(board: Any, job: int) -> float | None:
+    """When a worker took `job` (time.monotonic(), one clock for every
+    process), or None while no worker is on it."""
+    for slot in range(0, len(board), 2):
+        if board[slot] == job:
+            started = board[slot + 1]
+            if board[slot] == job:      # not rewritten for the worker's next page meanwhile
+                return started
+    return None
+
+
+def _read_exception(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 class ExtractionPool:
     """`workers` processes running `extract` (a picklable top-level function)."""
 
@@ -176,32 +229,48 @@ class ExtractionPool:
         self.grace = grace
         self.restarts = 0
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
-
-    @property
-    def hard_timeout(self) -> float:
-        # From submission: the page may wait behind one other page per worker.
-        return 2 * self.timeout + self.grace
+        # Per worker two numbers, in shared memory: the job it is on (0: none)
+        # and since when. Written by the workers, read here.
+        self._board: Any = None
+        self._jobs = 0
+        # Pools killed because one of their pages ran over: the others' tries
+        # there do not count against them.
+        self._killed_for_time: weakref.WeakSet = weakref.WeakSet()
+        self._check_every = min(OVERDUE_CHECK_SECONDS, grace / 10)
 
     def _pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._executor is None:
             sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["pipelines.extract", "pipelines.extract_pool"])
+            # Spawned, each worker imports the extraction code itself (0.4 s,
+            # while the spider discovers its first pages). A forkserver imports
+            # it once and forks the workers, but stays alive all crawl long for
+            # the next restart: in the benchmark's crawl of 2,000 pages all
+            # processes' RSS was 401-402 MB with it, 368 spawned (PSS 320-321
+            # and 313).
+            context = multiprocessing.get_context("spawn")
+            self._board = context.Array("d", 2 * self.workers, lock=False)
             self._executor = concurrent.futures.ProcessPoolExecutor(
                 self.workers, mp_context=context, initializer=_worker_init,
-                initargs=(os.getpid(),))
+                initargs=(os.getpid(), self._board, context.Value("i", 0)))
         return self._executor
 
     def start(self) -> None:
         """Start the workers now rather than at the first page: they take about
-        0.4 s to start (the forkserver imports the extraction code; cProfile of
+        0.4 s to start (each imports the extraction code; cProfile of
         a crawl's start-up), which the crawl spends discovering its pages instead."""
         executor = self._pool()
         for _ in range(self.workers):   # each submission to a busy pool starts a worker
             executor.submit(os.getpid)
 
     def submit(self, page: Any, context: PageContext) -> concurrent.futures.Future:
-        return self._pool().submit(run_extraction, page, context, self.timeout, self.extract)
+        return self._submit(page, context).future
+
+    def _submit(self, page: Any, context: PageContext) -> _Submitted:
+        executor = self._pool()
+        self._jobs += 1
+        future = executor.submit(run_extraction, page, context, self.timeout, self.extract,
+                                 self._jobs)
+        return _Submitted(executor, self._board, self._jobs, future)
 
     def restart(self, broken: concurrent.futures.ProcessPoolExecutor | None = None) -> None:
         """Kill the workers and start afresh (`broken`: only if it is still the current pool)."""
@@ -222,39 +291,72 @@ class ExtractionPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
+    def _overdue(self, submitted: _Submitted) -> bool:
+        """A worker has been on the page past its timeout and the grace: stuck
+        where the signal cannot reach it."""
+        started = _started_at(submitted.board, submitted.job)
+        return started is not None and time.monotonic() - started > self.timeout + self.grace
+
+    def _kill_overdue(self, submitted: _Submitted) -> Outcome:
+        self._killed_for_time.add(submitted.executor)
+        self.restart(submitted.executor)
+        return _timeout_outcome(self.timeout)
+
+    def _failed(self, submitted: _Submitted) -> int:
+        """After the pool broke under a page (a worker died, or the pool was
+        killed for another page's time): restart it, and 1 if that counts as
+        one of the page's two tries (a worker had taken it, and the pool died
+        by itself), else 0."""
+        self.restart(submitted.executor)
+        return int(_started_at(submitted.board, submitted.job) is not None
+                   and submitted.executor not in self._killed_for_time)
+
     # --- the reactor's side ---------------------------------------------------
 
     async def extract_async(self, page: Any, context: PageContext) -> Outcome:
-        detail = ""
-        for _attempt in range(2):
-            executor = self._pool()
-            future = self.submit(page, context)
+        tries, detail = 0, ""
+        while tries < 2:
+            submitted = self._submit(page, context)
+            waiting = asyncio.wrap_future(submitted.future)
+            # Read its exception even when nobody waits any more (a page
+            # killed for its time breaks the pool after it was answered).
+            waiting.add_done_callback(_read_exception)
             try:
-                return await asyncio.wait_for(asyncio.wrap_future(future), self.hard_timeout)
-            except asyncio.TimeoutError:
-                self.restart(executor)
-                return _timeout_outcome(self.timeout)
+                while True:
+                    try:
+                        return await asyncio.wait_for(asyncio.shield(waiting), self._check_every)
+                    except asyncio.TimeoutError:
+                        if self._overdue(submitted):
+                            return self._kill_overdue(submitted)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not submitted.future.cancelled() or (task is not None and task.cancelling()):
+                    raise       # the crawl cancelled this wait; the pool did not drop the page
+                tries += self._failed(submitted)    # dropped, still queued, by a restart
+                detail = "CancelledError: the pool was restarted"
             except (BrokenProcessPool, concurrent.futures.CancelledError) as exc:
+                tries += self._failed(submitted)
                 detail = f"{type(exc).__name__}: {exc}"
-                self.restart(executor)
         return _crashed_outcome(detail)
 
     # --- a plain loop's side (re-processing) -----------------------------------
 
-    def _wait(self, page: Any, context: PageContext, executor, future) -> Outcome:
-        detail = ""
-        for attempt in range(2):
-            if attempt:
-                executor, future = self._pool(), self.submit(page, context)
+    def _wait(self, page: Any, context: PageContext, submitted: _Submitted) -> Outcome:
+        tries, detail = 0, ""
+        while True:
             try:
-                return future.result(timeout=self.hard_timeout)
-            except concurrent.futures.TimeoutError:
-                self.restart(executor)
-                return _timeout_outcome(self.timeout)
+                while True:
+                    try:
+                        return submitted.future.result(timeout=self._check_every)
+                    except concurrent.futures.TimeoutError:
+                        if self._overdue(submitted):
+                            return self._kill_overdue(submitted)
             except (BrokenProcessPool, concurrent.futures.CancelledError) as exc:
+                tries += self._failed(submitted)
                 detail = f"{type(exc).__name__}: {exc}"
-                self.restart(executor)
-        return _crashed_outcome(detail)
+            if tries >= 2:
+                return _crashed_outcome(detail)
+            submitted = self._submit(page, context)
 
     def map_ordered(self, jobs: Iterable[tuple[T, Any, PageContext] | tuple[T, None, None]],
                     window: int | None = None) -> Iterator[tuple[T, Outcome | None]]:
@@ -267,19 +369,19 @@ class ExtractionPool:
 
         def head() -> tuple[T, Outcome | None]:
             nonlocal in_flight
-            key, page, context, executor, future = pending.popleft()
-            if future is None:
+            key, page, context, submitted = pending.popleft()
+            if submitted is None:
                 return key, None
             in_flight -= 1
-            return key, self._wait(page, context, executor, future)
+            return key, self._wait(page, context, submitted)
 
         for key, page, context in jobs:
             if page is None:
-                pending.append((key, None, None, None, None))
+                pending.append((key, None, None, None))
             else:
-                pending.append((key, page, context, self._pool(), self.submit(page, context)))
+                pending.append((key, page, context, self._submit(page, context)))
                 in_flight += 1
-            while in_flight >= window or (pending and pending[0][4] is None and len(pending) > window):
+            while in_flight >= window or (pending and pending[0][3] is None and len(pending) > window):
                 yield head()
         while pending:
             yield head()

@@ -133,6 +133,27 @@ def test_a_worker_stuck_beyond_the_signal_is_killed_and_the_others_finish(tmp_pa
     assert pool.restarts >= 1
 
 
+def test_pages_waiting_behind_a_stuck_worker_are_extracted_after_the_restart(tmp_path):
+    """Pages still queued when the pool is restarted were cancelled with it:
+    each came back as an exception instead of an outcome, and a crawl lost it."""
+    pages = pages_for_comparison(tmp_path)[:3]
+    pool = ExtractionPool(1, timeout=0.5, extract=stubborn_extract, grace=1.0)
+    context = ExtractPipeline(timezone.utc, ()).context
+    try:
+        pool.start()
+        pool.submit("<p>x</p>", PageContext(url="http://h/warm")).result()
+
+        async def run():
+            stuck = pool.extract_async("<p>HANG</p>", context(fetched("http://h/1", "")))
+            return await asyncio.gather(stuck, *(pool.extract_async(p.html, context(p)) for p in pages))
+        outcomes = asyncio.run(run())
+    finally:
+        pool.close()
+    assert outcomes[0][:2] == ("rejected", "extraction_timeout")
+    assert [o[0] for o in outcomes[1:]] == ["ok"] * 3
+    assert pool.restarts == 1
+
+
 def test_a_crashed_worker_is_a_rejection_and_no_other_page_is_lost(tmp_path):
     pages = pages_for_comparison(tmp_path)[:4]
     pool = ExtractionPool(2, extract=crashing_extract)
@@ -185,6 +206,50 @@ def test_workers_exit_when_their_crawler_is_killed(tmp_path):
     assert alive == []
 
 
+def test_a_pool_of_two_is_two_processes():
+    """The pool's processes are its workers (and multiprocessing's resource
+    tracker), nothing idle beside them: a forkserver kept for restarts held
+    55 MB RSS all crawl long."""
+    import subprocess
+    import sys
+    script = ("import os\n"
+              "from pipelines.extract import PageContext\n"
+              "from pipelines.extract_pool import ExtractionPool\n"
+              "pool = ExtractionPool(2)\n"
+              "pool.start()\n"
+              "pool.submit('<html><body><p>x</p></body></html>', PageContext(url='http://news.example/a')).result()\n"
+              "print(os.getpid(), *[p.pid for p in pool._executor._processes.values()], flush=True)\n"
+              "input()\n")
+    crawler = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    try:
+        crawler_pid, *workers = (int(pid) for pid in crawler.stdout.readline().split())
+        started = [pid for pid in _descendants(crawler_pid)
+                   if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        assert len(workers) == 2
+        assert sorted(started) == sorted(workers)
+    finally:
+        crawler.communicate("\n", timeout=30)
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and _running(int(entry)):
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(") ", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
 def _running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as stat:
@@ -219,9 +284,8 @@ def test_commands_that_extract_in_a_pool_run_as_a_package_main(command):
 
 
 def test_extraction_workers_load_neither_scrapy_nor_pyarrow():
-    """The forkserver preloads these modules for every worker: with Scrapy and
-    pyarrow among them a worker was 111-150 MB RSS in the benchmark's crawl
-    instead of 79."""
+    """Every worker imports these modules: with Scrapy and pyarrow among them
+    a worker was 111-150 MB RSS in the benchmark's crawl instead of 79."""
     import subprocess
     import sys
     script = ("import sys\n"
