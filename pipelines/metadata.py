@@ -305,6 +305,28 @@ def _is_kicker(el: lxml_html.HtmlElement) -> bool:
                                         or bool(_KICKER_CLASS_RE.search(el.get("class", ""))))
 
 
+def site_name_headings(tree: lxml_html.HtmlElement, meta_titles: list[str]) -> set[str]:
+    """<h1>s of one or two words that name the site: blog themes print the
+    blog's name as every page's <h1> and the post's headline as an <h2>, and
+    the <title> joins the two ("Was ist Virales Marketing? | DimidoBlog").
+    Such an <h1> is a segment of a metadata title whose other segment, of
+    three words or more, is printed as an <h2>."""
+    subheadings = {typography_key(h.text_content()) for h in tree.iter("h2")
+                   if len(h.text_content()) <= MAX_HEADING_CHARS}
+    names: set[str] = set()
+    for h1 in tree.iter("h1"):
+        text = fold_spaces(normalize_text(h1.text_content()))
+        if not text or is_headline_sized(text):
+            continue
+        key = typography_key(text)
+        for title in meta_titles:
+            segments = {typography_key(seg) for seg in title_segments(title)}
+            if key in segments and any(seg != key and seg in subheadings and is_headline_sized(seg)
+                                       for seg in segments):
+                names.add(text)
+    return names
+
+
 def heading_candidates(tree: lxml_html.HtmlElement, site_names: set[str]) -> list[str]:
     """Distinct non-empty <h1> texts, in page order, without the site's name
     (an <h1> that is only the site's name is skipped; one printed as "Headline
@@ -387,8 +409,6 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     site_name = extract_site_name(tree)
     if site_name and site_name not in home_names and printed_as_headline(tree, site_name):
         site_name = None
-    site_names = home_names | ({site_name} if site_name else set())
-    site_keys = {n.casefold() for n in site_names}
     title_el = tree.find(".//title")
     headline = _json_ld_value(ld, "headline")
     metas = [headline if isinstance(headline, str) else None,
@@ -396,6 +416,9 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
              title_el.text_content() if title_el is not None else None]
     cleaned_metas = [fold_spaces(normalize_text(html_unescape(m))) if isinstance(m, str) else ""
                      for m in metas]
+    site_names = home_names | ({site_name} if site_name else set()) \
+        | site_name_headings(tree, [m for m in cleaned_metas if m])
+    site_keys = {n.casefold() for n in site_names}
     cleaned_metas = ["" if m.casefold() in site_keys else m for m in cleaned_metas]
     cleaned_metas = [uncut_title(m, cleaned_metas[3]) for m in cleaned_metas[:3]] + cleaned_metas[3:]
     meta_titles = [m for m in cleaned_metas if m]
@@ -424,11 +447,13 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
             return inner
         if is_headline_sized(headings[0]):
             return headings[0]
-    # A one-word <h1> ('Lorem', 'Willkommen') is weaker evidence than <title>.
+    # A one-word <h1> ('Lorem', 'Willkommen') or meta title ('Medienmitteilungen',
+    # a section's name) is weaker evidence than <title>.
     only = headings if len(headings) == 1 else []
-    short = [h for h in only if not is_headline_sized(h, 2)]
-    candidates = metas_without_site[:3] + [h for h in only if h not in short] \
-        + metas_without_site[3:] + short
+    short = [h for h in only if not is_headline_sized(h, 2)] \
+        + [m for m in metas_without_site[:3] if m and not is_headline_sized(m, 2)]
+    candidates = [m for m in metas_without_site[:3] if m not in short] \
+        + [h for h in only if h not in short] + metas_without_site[3:] + short
     for candidate in candidates:
         if candidate:
             return candidate

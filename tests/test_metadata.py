@@ -87,6 +87,19 @@ def tree(markup: str):
     ('<head><title>Office 365 – HBDI – die Dritte | Damian Duchamps</title><meta '
      'property="og:title" content="Office 365 – HBDI – die Dritte"></head><body><h1><a href="/">'
      'Damian Duchamps</a></h1></body>', "Office 365 – HBDI – die Dritte"),
+    # A blog's name as every page's <h1>, the post's headline an <h2>, the
+    # <title> both: the headline.
+    ('<head><title>Was ist Virales Marketing? |  DimidoBlog</title></head><body><h1>DimidoBlog'
+     '</h1><h2>Was ist Virales Marketing?</h2><h2>Kategorien</h2></body>',
+     "Was ist Virales Marketing?"),
+    # ... but a two-word <h1> that <title> confirms stays the headline when
+    # the rest of <title> is printed nowhere.
+    ('<head><title>Brexit chaos | Daily Planet News</title></head><body><h1>Brexit chaos</h1>'
+     '<h2>Most read</h2></body>', "Brexit chaos"),
+    # A one-word og:title (a section's name) is weaker than a headline-sized <title>.
+    ('<head><title>Impfen und Boostern ist bis Ende Februar noch überall möglich</title><meta '
+     'property="og:title" content="Medienmitteilungen"></head><body><p>x</p></body>',
+     "Impfen und Boostern ist bis Ende Februar noch überall möglich"),
 ])
 def test_extract_title(markup, expected):
     assert extract_title(tree(markup), "http://example.com/a/b.html") == expected
