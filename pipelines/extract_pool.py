@@ -53,7 +53,8 @@ DEFAULT_TIMEOUT = 30.0
 # After the soft timeout, the parent waits this much longer before it kills the pool.
 HARD_TIMEOUT_GRACE = 15.0
 # How often a caller waiting for a page looks whether its worker is past the
-# hard deadline (at most; a tenth of the grace with short test timeouts).
+# hard deadline (at most; a tenth of the grace, not under 0.05 s, with the
+# short grace of the tests).
 OVERDUE_CHECK_SECONDS = 1.0
 # Calibrated on the benchmark: resetting every 500 pages keeps worker RSS flat
 # and costs < 0.1 % of extraction time.
@@ -236,7 +237,7 @@ class ExtractionPool:
         # Pools killed because one of their pages ran over: the others' tries
         # there do not count against them.
         self._killed_for_time: weakref.WeakSet = weakref.WeakSet()
-        self._check_every = min(OVERDUE_CHECK_SECONDS, grace / 10)
+        self._check_every = max(min(OVERDUE_CHECK_SECONDS, grace / 10), 0.05)
 
     def _pool(self) -> concurrent.futures.ProcessPoolExecutor:
         if self._executor is None:
