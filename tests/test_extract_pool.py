@@ -154,6 +154,24 @@ def test_pages_waiting_behind_a_stuck_worker_are_extracted_after_the_restart(tmp
     assert pool.restarts == 1
 
 
+def test_reprocessing_extracts_the_pages_queued_behind_a_stuck_one(tmp_path):
+    """The same through map_ordered (re-processing's loop), in input order."""
+    pages = pages_for_comparison(tmp_path)[:3]
+    pool = ExtractionPool(1, timeout=0.5, extract=stubborn_extract, grace=1.0)
+    context = ExtractPipeline(timezone.utc, ()).context
+    try:
+        pool.start()
+        pool.submit("<p>x</p>", PageContext(url="http://h/warm")).result()
+        jobs = [("stuck", "<p>HANG</p>", context(fetched("http://h/1", "")))] \
+            + [(p.url, p.html, context(p)) for p in pages]
+        results = list(pool.map_ordered(jobs, window=4))
+    finally:
+        pool.close()
+    assert results[0][0] == "stuck" and results[0][1][:2] == ("rejected", "extraction_timeout")
+    assert [(key, outcome[0]) for key, outcome in results[1:]] == [(p.url, "ok") for p in pages]
+    assert pool.restarts == 1
+
+
 def test_a_crashed_worker_is_a_rejection_and_no_other_page_is_lost(tmp_path):
     pages = pages_for_comparison(tmp_path)[:4]
     pool = ExtractionPool(2, extract=crashing_extract)
