@@ -104,13 +104,12 @@ def _libc_malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
-def _worker_init(crawler_pid: int, board: Any = None, next_slot: Any = None) -> None:
+def _worker_init(crawler_pid: int, board: Any, next_slot: Any) -> None:
     global _malloc_trim, _board, _slot
     _malloc_trim = _libc_malloc_trim()
-    if board is not None:
-        with next_slot.get_lock():
-            _slot, next_slot.value = next_slot.value, next_slot.value + 1
-        _board = board if 2 * _slot + 1 < len(board) else None
+    with next_slot.get_lock():
+        _slot, next_slot.value = next_slot.value, next_slot.value + 1
+    _board = board if 2 * _slot + 1 < len(board) else None
     signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the crawler's to handle
     signal.signal(signal.SIGALRM, _on_alarm)
     threading.Thread(target=_exit_with_crawler, args=(crawler_pid,), daemon=True,

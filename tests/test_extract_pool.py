@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.proctree import descendants
 from crawler.items import FetchedPage
 from pipelines.extract import ExtractPipeline, PageContext, extract_article
 from pipelines.extract_pool import ExtractionPool, run_extraction
@@ -224,30 +225,12 @@ def test_a_pool_of_two_is_two_processes():
                                stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
     try:
         crawler_pid, *workers = (int(pid) for pid in crawler.stdout.readline().split())
-        started = [pid for pid in _descendants(crawler_pid)
-                   if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        started = [pid for pid in descendants(crawler_pid) if pid != crawler_pid and _running(pid)
+                   and b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()]
         assert len(workers) == 2
         assert sorted(started) == sorted(workers)
     finally:
         crawler.communicate("\n", timeout=30)
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and _running(int(entry)):
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(") ", 1)[1].split()[1])
-            except (FileNotFoundError, ProcessLookupError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
 
 
 def _running(pid: int) -> bool:
