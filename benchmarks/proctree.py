@@ -17,8 +17,9 @@ PR_SET_CHILD_SUBREAPER = 36
 
 
 def become_subreaper() -> None:
-    """Orphans of our children (a multiprocessing forkserver, its workers) become
-    our children, so their CPU time reaches RUSAGE_CHILDREN once reaped."""
+    """Orphans of our children (extraction workers, multiprocessing's resource
+    tracker) become our children, so their CPU time reaches RUSAGE_CHILDREN
+    once reaped."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):

@@ -85,7 +85,7 @@ def summarize(name: str, m: Measured, pages: int, manifest: dict[str, Any],
     inline_extract = extract if not perf.get("extract_workers") else 0.0
     # fetch: the rest of the main process (download, spider, scheduling, validate, dedup).
     fetch = max(main - warc - parquet - inline_extract, 0.0)
-    # other: pool start-up and inter-process traffic of the workers, the forkserver.
+    # other: pool start-up and inter-process traffic of the workers, the resource tracker.
     other = max(cpu - fetch - extract - warc - parquet, 0.0)
     shares = {"fetch": fetch / cpu, "extract": extract / cpu, "warc": warc / cpu,
               "parquet+s3": parquet / cpu, "other": other / cpu} if cpu else {}
