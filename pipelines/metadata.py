@@ -929,8 +929,9 @@ def extract_authors(tree: lxml_html.HtmlElement,
         card = hcard_author(tree)
         found = people([card]) if card else []
     if not found:
-        printed = printed_byline(tree)
-        found = people([printed]) if printed else []
+        # The first printed byline naming someone: a theme's "By <site name>"
+        # slot does not hide the article's own "Written by: Jane Roe".
+        found = next(filter(None, (people([name]) for name in printed_bylines(tree))), [])
     return found
 
 
@@ -1003,10 +1004,11 @@ def labelled_meta_author(tree: lxml_html.HtmlElement) -> str | None:
 
 
 # Text nodes that may open a printed byline ("By Jane Roe", "Von Anna
-# Schmidt", "Posted on 21. Juli 2019 by X"); the regex below decides on the
-# block's text.
-_BYLINE_TEXT_WORDS = any_of("By ", "by ", "BY ", "Von", "von ", "Par ", "par ", "Por ", "Autor",
-                            "Author", "Written", "Auteur", "Text")
+# Schmidt", "Posted on 21. Juli 2019 by X", or a label alone in its element:
+# "<span>By</span><a>Jane Roe</a>"); the regex below decides on the block's text.
+_BYLINE_TEXT_WORDS = re.compile(
+    any_of("By ", "by ", "BY ", "Von", "von ", "Par ", "par ", "Por ", "Autor", "Author",
+           "Written", "Auteur", "Text").pattern + r"|^\s*(?:[Bb]y|BY|[Pp]ar|[Pp]or)\s*:?\s*$")
 # A printed name has two to four words ("Tim Anderson", "Klaus de Vries"): a
 # single capitalised word after "von"/"by" is as often a place or a noun.
 _NAME = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|van|von|der|den|la|le|di|da|del)){1,3}"
@@ -1023,10 +1025,10 @@ _BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", 
 MAX_BYLINE_BLOCK = 120
 
 
-def printed_byline(tree: lxml_html.HtmlElement) -> str | None:
-    """The first byline printed in a short block of the page, outside
-    comments, sidebars and related lists: 'By Tim Anderson July 11, 2011',
-    'Veröffentlicht am 13. März 2019 von Michael Veeser-Dombrowski'."""
+def printed_bylines(tree: lxml_html.HtmlElement) -> Iterator[str]:
+    """The names of bylines printed in short blocks of the page, outside
+    comments, sidebars and related lists, in document order: 'By Tim Anderson
+    July 11, 2011', 'Veröffentlicht am 13. März 2019 von Michael Veeser-Dombrowski'."""
     seen: set[Any] = set()
     for text in texts_containing(tree, _BYLINE_TEXT_WORDS):
         holder = text.getparent()
@@ -1040,16 +1042,17 @@ def printed_byline(tree: lxml_html.HtmlElement) -> str | None:
             if holder is None or holder in seen:
                 break
             seen.add(holder)
-            block = " ".join(holder.text_content().split())
+            # Texts of adjacent elements are apart: "<span>By</span><a>Jane
+            # Roe</a>" reads "By Jane Roe", not "ByJane Roe".
+            block = " ".join(" ".join(holder.itertext()).split())
             if len(block) > MAX_BYLINE_BLOCK:
                 break
             match = _PRINTED_BYLINE_RE.search(block)
             if match:
                 if not in_other_content(holder):
-                    return match.group("name")
+                    yield match.group("name")
                 break
             holder = holder.getparent()
-    return None
 
 
 # Legal forms: a name carrying one is a company or association.
@@ -1243,9 +1246,20 @@ def clean_author_name(part: str) -> str | None:
             or part.casefold() in NEWS_AGENCIES \
             or _DATE_WORDS_RE.match(part) or _ACRONYM_RE.match(part):
         return None
+    part = undouble_name(part)
     if not 1 <= len(part.split()) <= 4:
         return None
     return part
+
+
+def undouble_name(name: str) -> str:
+    """A name printed twice in a row, as a link's text and its copy for
+    screen readers ("Olivier Minot Olivier Minot"), once."""
+    words = name.split()
+    half = len(words) // 2
+    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+        return " ".join(words[:half])
+    return name
 
 
 def clean_authors(names: list[str]) -> list[str]:

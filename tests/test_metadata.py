@@ -464,9 +464,26 @@ def test_printed_byline(body, expected):
      ["Roman Goncharenko"]),
     ('<h1>H</h1><ul><li>Von: <a href="/p/1">Bill MCCARTHY</a>, <a href="/p/2">Marisha GOLDHAMER'
      '</a></li></ul>', ["Bill MCCARTHY", "Marisha GOLDHAMER"]),
+    # The label alone in its element, the name in the next, no space between
+    # them in the markup (ABC's owned stations).
+    ('<h1>H</h1><div><span>By</span><span><a href="/team/ab">Alex Bozarjian</a></span>'
+     '<span><img alt="KTRK logo" src="l.png"></span></div><div>Wednesday, November 8, 2023</div>',
+     ["Alex Bozarjian"]),
+    # A name with its copy for screen readers is one name.
+    ('<h1>H</h1><p>Par <a href="/a/om">Olivier Minot<span class="sr-only">Olivier Minot</span>'
+     '</a></p>', ["Olivier Minot"]),
 ])
 def test_printed_byline_label_apart(body, expected):
     assert extract_authors(tree(f"<head></head><body>{body}</body>")) == expected
+
+
+def test_a_theme_byline_naming_the_site_does_not_hide_the_article_byline():
+    markup = ('<head><meta property="og:site_name" content="The Planetary Press"></head><body>'
+              '<h1>H</h1><div class="td-post-author-name">By <a href="/author/x">The '
+              'Planetary Press</a></div><p><em>Courtesy of Forests News</em></p>'
+              '<p><em>Written by: <a href="https://example.org/j">Julie Mollins</a> </em></p>'
+              '<p>Indigenous Peoples have managed landscapes for millennia.</p></body>')
+    assert extract_authors(tree(markup)) == ["Julie Mollins"]
 
 
 def test_published_at_update_stamped_before_publication_is_not_the_date():
