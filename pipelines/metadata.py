@@ -1011,7 +1011,10 @@ _BYLINE_TEXT_WORDS = re.compile(
            "Written", "Auteur", "Text").pattern + r"|^\s*(?:[Bb]y|BY|[Pp]ar|[Pp]or)\s*:?\s*$")
 # A printed name has two to four words ("Tim Anderson", "Klaus de Vries"): a
 # single capitalised word after "von"/"by" is as often a place or a noun.
-_NAME = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|van|von|der|den|la|le|di|da|del)){1,3}"
+# A capitalised word followed by a colon is the next label ("Autor: Fritz
+# Imhof Quelle: Livenet"), not part of the name.
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*+(?!\s*:)"
+_NAME = _NAME_WORD + r"(?:[ \t]+(?:" + _NAME_WORD + r"|de|van|von|der|den|la|le|di|da|del)){1,3}"
 # The label in any case, the names capitalised (a lower-case word after "von"
 # is running text: "von etwa einem Jahr").
 _PRINTED_BYLINE_RE = re.compile(
@@ -1020,8 +1023,14 @@ _PRINTED_BYLINE_RE = re.compile(
     r"(?:written by|posted by|by|von|par|por|autor(?:in)?(?:/autor(?:in)?)?|author|auteur|"
     r"ein (?:artikel|beitrag) von|text von)\s?:?|text\s?:)\s+"
     r"(?P<name>" + _NAME + r"(?:\s*(?:,|&|(?i:and|und|et|y))\s*" + _NAME + r")*)")
+# <byline> is NITF's (news agencies' feeds, kept by some sites' markup).
 _BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", "strong", "a",
-                  "h2", "h3", "h4", "h5", "h6", "td", "time", "footer"}
+                  "h2", "h3", "h4", "h5", "h6", "td", "time", "footer", "byline"}
+# An element whose own short text opens with a label ("<h5>Autor:</h5>",
+# "<byline>Von David Hutzler, dpa"): the byline is read from there, whatever
+# the block printed before it ("Datum: 19.11.2021 Autor: Fritz Imhof"). Not
+# a tail ("the Mozilla codebase</a> by <a>Dave Hyatt</a>" is running text).
+_OPENING_LABEL_RE = re.compile(r"(?i:by|von|par|por|autor(?:in)?|author|auteur|written by|text)\b")
 MAX_BYLINE_BLOCK = 120
 
 
@@ -1031,6 +1040,9 @@ def printed_bylines(tree: lxml_html.HtmlElement) -> Iterator[str]:
     July 11, 2011', 'Veröffentlicht am 13. März 2019 von Michael Veeser-Dombrowski'."""
     seen: set[Any] = set()
     for text in texts_containing(tree, _BYLINE_TEXT_WORDS):
+        label = " ".join(text.split())
+        opens = not text.is_tail and len(label) <= MAX_BYLINE_BLOCK \
+            and _OPENING_LABEL_RE.match(label) is not None
         holder = text.getparent()
         if holder is not None and text.is_tail:
             holder = holder.getparent()
@@ -1042,12 +1054,17 @@ def printed_bylines(tree: lxml_html.HtmlElement) -> Iterator[str]:
             if holder is None or holder in seen:
                 break
             seen.add(holder)
-            # Texts of adjacent elements are apart: "<span>By</span><a>Jane
-            # Roe</a>" reads "By Jane Roe", not "ByJane Roe".
-            block = " ".join(" ".join(holder.itertext()).split())
-            if len(block) > MAX_BYLINE_BLOCK:
+            # One line per text node: "<span>By</span><a>Jane Roe</a>" reads
+            # "By\nJane Roe", not "ByJane Roe", and a name (words apart by
+            # spaces) does not run on into the next element's text.
+            block = "\n".join(filter(None, (" ".join(piece.split())
+                                            for piece in holder.itertext())))
+            if opens:
+                # What follows the label, as far as a byline goes.
+                block = block[max(block.find(label), 0):][:MAX_BYLINE_BLOCK]
+            elif len(block) > MAX_BYLINE_BLOCK:
                 break
-            match = _PRINTED_BYLINE_RE.search(block)
+            match = (_PRINTED_BYLINE_RE.match if opens else _PRINTED_BYLINE_RE.search)(block)
             if match:
                 if not in_other_content(holder):
                     yield match.group("name")
@@ -1246,20 +1263,9 @@ def clean_author_name(part: str) -> str | None:
             or part.casefold() in NEWS_AGENCIES \
             or _DATE_WORDS_RE.match(part) or _ACRONYM_RE.match(part):
         return None
-    part = undouble_name(part)
     if not 1 <= len(part.split()) <= 4:
         return None
     return part
-
-
-def undouble_name(name: str) -> str:
-    """A name printed twice in a row, as a link's text and its copy for
-    screen readers ("Olivier Minot Olivier Minot"), once."""
-    words = name.split()
-    half = len(words) // 2
-    if half and len(words) % 2 == 0 and words[:half] == words[half:]:
-        return " ".join(words[:half])
-    return name
 
 
 def clean_authors(names: list[str]) -> list[str]:

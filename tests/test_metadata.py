@@ -472,6 +472,21 @@ def test_printed_byline(body, expected):
     # A name with its copy for screen readers is one name.
     ('<h1>H</h1><p>Par <a href="/a/om">Olivier Minot<span class="sr-only">Olivier Minot</span>'
      '</a></p>', ["Olivier Minot"]),
+    # The name ends with its element: the next element's words are not part of it.
+    ('<h1>H</h1><div><span>by</span><a href="/u/s">Sleyca Reed</a><h2>ONE HUNDRED TWO</h2></div>',
+     ["Sleyca Reed"]),
+    # Read from the label on, whatever the block printed before it; the next
+    # label ends the name.
+    ('<h1>H</h1><div><span>Datum:</span> 19.11.2021<br><span>Autor:</span> Fritz Imhof<br>'
+     '<span>Quelle:</span> Livenet</div>', ["Fritz Imhof"]),
+    ('<h1>H</h1><div class="article"><byline>Von David Hutzler, dpa</byline><p>Niedrige Zinsen'
+     ' und der anhaltende Aktienboom ziehen immer mehr junge Menschen an die Börse. So zumindest'
+     ' die allgemeine Wahrnehmung.</p></div>',
+     ["David Hutzler"]),
+    # A label opening a tail is running text, not a byline.
+    ('<h1>H</h1><p>Firefox began as a branch of the <a href="/m">Mozilla codebase</a> by '
+     '<a href="/h">Dave Hyatt</a>, <a href="/j">Joe Hewitt</a> and <a href="/b">Blake Ross</a>.'
+     '</p>', []),
 ])
 def test_printed_byline_label_apart(body, expected):
     assert extract_authors(tree(f"<head></head><body>{body}</body>")) == expected
