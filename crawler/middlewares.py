@@ -58,11 +58,13 @@ class RetryAfterMiddleware(RetryMiddleware):
         return super().process_response(request, response)
 
 
-def is_private_address(host: str) -> bool:
+async def is_private_address(host: str) -> bool:
     """True when `host` is, or resolves to, a loopback, private, link-local or
-    otherwise non-public address."""
+    otherwise non-public address. The lookup runs in the event loop's thread
+    pool: a slow DNS server must not stop every other download meanwhile."""
     try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None,
+                                                              proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         return False  # the download will fail with a DNS error of its own
     for info in infos:
@@ -83,7 +85,8 @@ class PrivateNetworkGuardMiddleware:
 
     def __init__(self, allowed_hosts: set[str]):
         self.allowed_hosts = allowed_hosts
-        self._verdicts: dict[str, bool] = {}
+        # One lookup a host, awaited by every request to it that arrives meanwhile.
+        self._verdicts: dict[str, asyncio.Future[bool]] = {}
 
     @classmethod
     def from_crawler(cls, crawler) -> "PrivateNetworkGuardMiddleware":
@@ -96,13 +99,13 @@ class PrivateNetworkGuardMiddleware:
             allowed |= {(urlsplit(u).hostname or "").lower() for u in source.entry_points}
         return cls(allowed)
 
-    def process_request(self, request: Request, spider=None) -> None:
+    async def process_request(self, request: Request, spider=None) -> None:
         host = (urlsplit(request.url).hostname or "").lower()
         if not host or host in self.allowed_hosts:
             return None
         if host not in self._verdicts:
-            self._verdicts[host] = is_private_address(host)
-        if self._verdicts[host]:
+            self._verdicts[host] = asyncio.ensure_future(is_private_address(host))
+        if await self._verdicts[host]:
             raise IgnoreRequest(f"refused {request.url}: {host} resolves to a private address")
         return None
 

@@ -3,6 +3,9 @@ crawl finishes: each page ends archived or rejected with that reason."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -99,7 +102,37 @@ def test_retry_after_header(value, seconds):
 def test_private_network_guard_refuses_redirect_targets_in_private_networks():
     guard = PrivateNetworkGuardMiddleware(allowed_hosts={"mirror.internal"})
     with pytest.raises(IgnoreRequest, match="resolves to a private address"):
-        guard.process_request(Request("http://localhost:8080/admin"))
+        asyncio.run(guard.process_request(Request("http://localhost:8080/admin")))
     with pytest.raises(IgnoreRequest, match="private address"):
-        guard.process_request(Request("http://169.254.169.254/latest/meta-data/"))
-    assert guard.process_request(Request("http://mirror.internal/a")) is None
+        asyncio.run(guard.process_request(Request("http://169.254.169.254/latest/meta-data/")))
+    assert asyncio.run(guard.process_request(Request("http://mirror.internal/a"))) is None
+
+
+def test_private_network_guard_looks_hosts_up_without_stopping_the_crawl(monkeypatch):
+    """While a host's DNS answer is slow, the event loop (every other download)
+    goes on; requests to that host meanwhile share its one lookup."""
+    answered = threading.Event()
+    lookups: list[str] = []
+
+    def slow_dns(host, *args, **kwargs):
+        lookups.append(host)
+        # Answered only by a coroutine on the event loop: a lookup that blocked
+        # the loop would wait here for the whole timeout.
+        loop_ran = answered.wait(timeout=10)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                 ("93.184.215.14" if loop_ran else "10.0.0.1", 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_dns)
+    guard = PrivateNetworkGuardMiddleware(allowed_hosts=set())
+
+    async def crawl():
+        async def other_download():
+            await asyncio.sleep(0.05)
+            answered.set()
+        return await asyncio.gather(
+            guard.process_request(Request("https://news.example/a")),
+            guard.process_request(Request("https://news.example/b")),
+            other_download())
+
+    assert asyncio.run(crawl()) == [None, None, None]
+    assert lookups == ["news.example"]
