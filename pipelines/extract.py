@@ -37,7 +37,6 @@ from pipelines import EXTRACTOR_VERSION
 from pipelines.cleanup import clean_paragraphs
 from pipelines.dates import parse_datetime
 from pipelines.ids import article_id
-from pipelines.neardup import body_fingerprint
 from pipelines.metadata import (
     extract_authors,
     extract_canonical_url,
@@ -53,6 +52,7 @@ from pipelines.metadata import (
     extract_title,
     json_ld_articles,
 )
+from pipelines.simhash import body_fingerprint
 from schemas import SCHEMA_VERSION
 
 if TYPE_CHECKING:

@@ -1,17 +1,9 @@
 """Near-duplicates: the same wire story on many affiliate sites, with small edits.
 
-Each body gets a 128-bit Charikar simhash of its word 3-shingles: every
-shingle is hashed (BLAKE2b, 128 bits) and each bit of the fingerprint is the
-majority of that bit over the shingles. Edits move a few bits; different texts
-differ in about half of them. A later article within `MAX_DISTANCE` bits of an
-earlier one is marked `duplicate_of` that earlier article (the first copy
-seen), across sources and across runs.
-
-Why not trafilatura's `Simhash`: its token hash has 64 bits (a 128-bit
-fingerprint needs two salted passes), and it took a quarter of extraction time
-on make eval's sets; here numpy counts each bit over all the hashes at once
-(0.7 ms for the average body of make eval's sets; half the time of the
-bit-sliced integer counters it replaced, with the same fingerprints).
+Every body carries its 128-bit simhash (pipelines/simhash.py, computed at
+extraction). A later article within `MAX_DISTANCE` bits of an earlier one is
+marked `duplicate_of` that earlier article (the first copy seen), across
+sources and across runs.
 
 Calibrated on tests/fixtures/neardup/ and real pages (make eval's newspaper4k
 set): an affiliate copy with one of eight paragraphs rewritten and a footer
@@ -22,50 +14,21 @@ changed 7; a distinct story about the same event 63; distinct real articles
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
-from hashlib import blake2b
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
 
 from pipelines.digests import (ID_DIGITS, DigestIndex, digest_key, digest_words, grown,
                                put_number, words_hex)
+from pipelines.storage import Archive, release_arrow_memory
+from schemas import ARTICLE_SCHEMA
 
-if TYPE_CHECKING:
-    from pipelines.storage import Archive
-
-SHINGLE_WORDS = 3
-FINGERPRINT_BITS = 128
 MAX_DISTANCE = 28          # of 128 bits; see the calibration above
 DEFAULT_WINDOW_DAYS = 30   # syndicated copies appear within days of the original
-_WORD_RE = re.compile(r"\w+")
 _LOW_BITS = (1 << 64) - 1
-_SHINGLES_PER_SLICE = 16_384
-
-
-def body_fingerprint(body: str) -> str:
-    """128-bit simhash of the body's word 3-shingles, as 32 hex digits."""
-    words = [w.lower() for w in _WORD_RE.findall(body)]
-    if len(words) < SHINGLE_WORDS:
-        shingles = [" ".join(words)]
-    else:
-        shingles = [" ".join(triple) for triple in zip(*(words[i:] for i in range(SHINGLE_WORDS)))]
-    counts = np.zeros(FINGERPRINT_BITS, dtype=np.int64)
-    # In slices, so a huge body never holds more than a few MB of unpacked bits.
-    for start in range(0, len(shingles), _SHINGLES_PER_SLICE):
-        digests = b"".join([blake2b(s.encode(), digest_size=FINGERPRINT_BITS // 8).digest()
-                            for s in shingles[start:start + _SHINGLES_PER_SLICE]])
-        # Bit i of a fingerprint is bit i of the hash read as a little-endian integer.
-        bits = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)
-                             .reshape(-1, FINGERPRINT_BITS // 8), axis=1, bitorder="little")
-        counts += bits.sum(axis=0, dtype=np.int64)
-    majority = np.packbits(counts > len(shingles) / 2, bitorder="little").tobytes()
-    return f"{int.from_bytes(majority, 'little'):032x}"
-
-
-def distance(a: str, b: str) -> int:
-    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 class NearDuplicateIndex:
@@ -89,14 +52,6 @@ class NearDuplicateIndex:
     @classmethod
     def load(cls, archive: Archive, window_days: int = DEFAULT_WINDOW_DAYS,
              now: datetime | None = None) -> "NearDuplicateIndex":
-        # pyarrow here, not at the top: body_fingerprint runs in the extraction
-        # workers, which do not load it.
-        import pyarrow as pa
-        import pyarrow.compute as pc
-        import pyarrow.dataset as pads
-
-        from pipelines.storage import release_arrow_memory
-        from schemas import ARTICLE_SCHEMA
         index = cls()
         if not archive.exists("articles"):
             return index

@@ -266,14 +266,16 @@ def test_commands_that_extract_in_a_pool_run_as_a_package_main(command):
     assert importlib.util.find_spec(f"{command}.__main__") is not None
 
 
-def test_extraction_workers_load_neither_scrapy_nor_pyarrow():
+def test_extraction_workers_load_neither_scrapy_nor_pyarrow_nor_numpy():
     """Every worker imports these modules: with Scrapy and pyarrow among them
-    a worker was 111-150 MB RSS in the benchmark's crawl instead of 79."""
+    a worker was 111-150 MB RSS in the benchmark's crawl instead of 79; numpy
+    (for the simhash) took 9 MB more of each."""
     import subprocess
     import sys
     script = ("import sys\n"
               "import pipelines.extract, pipelines.extract_pool\n"
-              "print(*sorted(m for m in ('scrapy', 'twisted', 'pyarrow', 'boto3') if m in sys.modules))\n")
+              "print(*sorted(m for m in ('scrapy', 'twisted', 'pyarrow', 'boto3', 'numpy')\n"
+              "              if m in sys.modules))\n")
     loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             check=True, cwd=Path(__file__).parent.parent).stdout.split()
     assert loaded == []

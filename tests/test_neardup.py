@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.ids import article_id
-from pipelines.neardup import MAX_DISTANCE, NearDuplicateIndex, body_fingerprint, distance
+from pipelines.neardup import MAX_DISTANCE, NearDuplicateIndex
+from pipelines.simhash import body_fingerprint, distance
 from tests.archive_readers import read_dataset
 from tests.conftest import clean_env, run_crawl
 from tests.fixture_site import FixtureSite
