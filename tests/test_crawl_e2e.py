@@ -16,7 +16,8 @@ from tests.archive_readers import (
     read_dataset,
 )
 from scrapy.exceptions import DontCloseSpider
-from scrapy.http import Response
+from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.referer import RefererMiddleware
 from scrapy.utils.test import get_crawler
 
 from crawler.sources import load_source
@@ -162,6 +163,22 @@ def test_an_entry_point_listed_again_is_not_held_again():
     assert list(spider._found_entry_points([a, b, a], Response(index))) == []
     assert list(spider._found_entry_points([b], Response(a))) == []
     assert [request.url for request in spider._held_entry_points] == [a, b]
+
+
+def test_an_entry_point_held_from_a_no_referrer_page_is_released_without_referer():
+    """The listing page asks for no Referer: the request released later, from
+    another page's callback, carries none either (Scrapy's RefererMiddleware
+    would name that other page)."""
+    spider = spider_with_full_queue(scheduled=[])
+    index = Response("https://abcnews.example/index.xml",
+                     headers={"Referrer-Policy": "no-referrer"})
+    list(spider._found_entry_points(["https://abcnews.example/a.xml"], index))
+    held = spider._held_entry_points[0]
+    releasing_page = Response("https://abcnews.example/story.html", request=Request(
+        "https://abcnews.example/story.html"))
+    released, = RefererMiddleware(spider.settings).process_spider_output(
+        releasing_page, [held])
+    assert "Referer" not in released.headers
 
 
 def test_an_idle_spider_with_entry_points_held_releases_one_and_stays_open():
