@@ -65,7 +65,7 @@ async def is_private_address(host: str) -> bool:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None,
                                                               proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
+    except (OSError, UnicodeError):   # socket.gaierror and the like
         return False  # the download will fail with a DNS error of its own
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
