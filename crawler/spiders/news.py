@@ -168,8 +168,9 @@ class NewsSpider(scrapy.Spider):
                 # nothing; it keeps the Referer set here, from the listing page.
                 self._referer.get_processed_request(request, response)
                 if "Referer" not in request.headers:
-                    # The listing page's policy sends none (no-referrer): the
-                    # page that releases it must not send its own either.
+                    # The listing page's policy sends none (no-referrer, or a
+                    # downgrade to http): the page that releases it must not
+                    # send its own either.
                     request.meta["referrer_policy"] = "no-referrer"
             self._held_entry_points.append(request)
         yield from self._released_entry_point()
