@@ -20,14 +20,17 @@ import hashlib
 import json
 import re
 import sys
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 import trafilatura
 import trafilatura.utils
+import htmldate.extractors
 from htmldate import find_date
 from trafilatura.json_metadata import normalize_authors
 from lxml import etree, html as lxml_html
@@ -91,6 +94,8 @@ class PageContext:
     fetched_at: datetime | None = None
     default_tz: tzinfo = timezone.utc
     stop_lines: tuple[str, ...] = ()
+    # The source's languages (ISO 639-1); empty: any.
+    languages: tuple[str, ...] = ()
     # Pages with fewer words are rejected as too_short; the evaluation passes 0.
     min_body_words: int = MIN_BODY_WORDS
 
@@ -209,7 +214,7 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     # Metadata first, on the untouched tree; trafilatura only for the text.
     published_at = extract_published_at(tree, context.default_tz, now=fetched_at, ld=ld,
                                         url=context.url) \
-        or fallback_published_at(tree, context.url, fetched_at)
+        or fallback_published_at(tree, context.url, fetched_at, context.languages)
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
     authors = extract_authors(tree, fallback=lambda: _byline_author(tree), ld=ld,
                               url=context.url)
@@ -250,23 +255,78 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     }
 
 
-def fallback_published_at(tree: lxml_html.HtmlElement, url: str,
-                          now: datetime) -> datetime | None:
+def fallback_published_at(tree: lxml_html.HtmlElement, url: str, now: datetime,
+                          languages: tuple[str, ...] = ()) -> datetime | None:
     """htmldate's search (URL, scripts, text patterns in many languages) for
     pages that state no date where extract_published_at looks: +0.09 of
     correct days on trafilatura-eval. Run only for those pages (about a third):
-    it is the slowest part of trafilatura's metadata."""
+    it is the slowest part of trafilatura's metadata. Dates in words are read
+    in `date_languages` (the page's, else the source's `languages`)."""
     labelled = labelled_published_date(tree) or dateline_date(tree)
     if labelled:
         parsed = parse_datetime(labelled, timezone.utc, now)
         if parsed:
             return parsed
+    reading_in = _read_dates_in(date_languages(tree, languages))
     try:
         value = find_date(tree, url=url, original_date=True, extensive_search=True,
                           max_date=now.strftime("%Y-%m-%d"))
     except (ValueError, TypeError):
         return None
+    finally:
+        _date_languages.reset(reading_in)
     return parse_datetime(value, timezone.utc, now) if value else None
+
+
+def date_languages(tree: lxml_html.HtmlElement, source_languages: tuple[str, ...] = ()
+                   ) -> tuple[str, ...]:
+    """The languages a page's dates in words are read in: the language the page
+    declares, else its source's; only those dateparser knows. Empty (neither
+    known): every language."""
+    from dateparser.data.languages_info import language_order
+    page_language = extract_language(tree)
+    if page_language in language_order:
+        return (page_language,)
+    return tuple(code for code in source_languages if code in language_order)
+
+
+# htmldate's last resort for a date in running text is dateparser, trying
+# every language it knows (htmldate.extractors.get_external_parser): "3.
+# listopada 2021" was read in Polish, the first of them to know the word (3
+# November), on a Croatian page too (3 October); and the first string no
+# language reads compiled all 205 locales' patterns: 2 s of CPU, and 35 MB
+# kept by each extraction worker (the benchmark's real pages). htmldate asks
+# that function for its parser at each call: while fallback_published_at runs,
+# it answers with a parser of the page's languages.
+_date_languages: ContextVar[tuple[str, ...]] = ContextVar("date_languages", default=())
+_every_language_parser = htmldate.extractors.get_external_parser
+_readings_cached_in: tuple[str, ...] = ()
+
+
+def _read_dates_in(languages: tuple[str, ...]) -> Token:
+    global _readings_cached_in
+    if languages != _readings_cached_in:
+        # htmldate caches each string's reading (try_date_expr), not the
+        # language it was read in. A crawl reads one source's languages.
+        htmldate.extractors.try_date_expr.cache_clear()
+        _readings_cached_in = languages
+    return _date_languages.set(languages)
+
+
+@lru_cache(maxsize=None)
+def _date_parser(languages: tuple[str, ...]) -> Any:
+    parser = _every_language_parser()
+    if not languages:
+        return parser
+    from dateparser import DateDataParser
+    return DateDataParser(languages=list(languages), settings=parser._settings)   # htmldate's settings
+
+
+def _page_date_parser() -> Any:
+    return _date_parser(_date_languages.get())
+
+
+htmldate.extractors.get_external_parser = _page_date_parser
 
 
 # Every attribute value trafilatura's byline XPaths (trafilatura.xpaths.
@@ -501,7 +561,7 @@ class ExtractPipeline:
     def context(self, page: FetchedPage) -> PageContext:
         return PageContext(url=page.url, source=page.source, http_status=page.http_status or 0,
                            fetched_at=page.fetched_at, default_tz=self.default_tz,
-                           stop_lines=self.stop_lines)
+                           stop_lines=self.stop_lines, languages=self.languages)
 
     async def process_item(self, page: FetchedPage) -> dict[str, Any]:
         if page.error:

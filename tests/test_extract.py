@@ -204,3 +204,44 @@ def test_control_characters_do_not_cost_the_text():
                                                min_body_words=0))
     assert "Futtermittel." in record["body"]
     assert "\x0b" not in record["body"] and "\x0c" not in record["body"]
+
+
+def croatian_news_page(lang: str | None, date: str) -> str:
+    """A page stating its date only in words, where htmldate's text search finds it."""
+    declared = f' lang="{lang}"' if lang else ""
+    paragraph = ("Gradsko vijeće sastalo se u utorak i dogovorilo proračun za iduću godinu, "
+                 "nakon duge rasprave o cestama, školama i novoj knjižnici u središtu grada. ")
+    return (f"<html{declared}><head><title>Proračun dogovoren</title></head><body><article>"
+            f"<h1>Proračun dogovoren</h1><span class=\"date\">{date}</span>"
+            f"<p>{paragraph * 3}</p><p>{paragraph * 3}</p></article></body></html>")
+
+
+@pytest.mark.parametrize("lang, source_languages, date, published", [
+    # "listopad" is October in Croatian, November in Polish and Czech.
+    ("hr", (), "3. listopada 2021.", "2021-10-03"),
+    ("pl", (), "4. listopada 2021.", "2021-11-04"),
+    # A page that declares no language is read in its source's.
+    (None, ("hr",), "5. listopada 2021.", "2021-10-05"),
+    # A declared language dateparser does not know: the source's.
+    ("xx", ("hr",), "6. listopada 2021.", "2021-10-06"),
+    # The same words on pages in two languages, one after the other: htmldate's
+    # cache of readings does not carry the first page's over.
+    ("pl", (), "7. listopada 2021.", "2021-11-07"),
+    ("hr", (), "7. listopada 2021.", "2021-10-07"),
+])
+def test_dates_in_words_are_read_in_the_page_language(lang, source_languages, date, published):
+    record = extract_article(croatian_news_page(lang, date),
+                             PageContext(url="https://vijesti.example/grad/proracun",
+                                         source="t", languages=source_languages,
+                                         fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc)))
+    assert record["published_at"] == datetime.fromisoformat(published).replace(tzinfo=timezone.utc)
+
+
+def test_the_crawl_reads_dates_in_its_source_languages():
+    from crawler.sources import load_source
+    from crawler.items import FetchedPage
+    from pipelines.extract import ExtractPipeline
+    pipeline = ExtractPipeline.for_source(load_source("abc"))
+    page = FetchedPage(source="abc", url=f"{BASE}/national-news/a",
+                       fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc), html="")
+    assert pipeline.context(page).languages == ("en",)
