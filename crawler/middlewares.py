@@ -58,15 +58,17 @@ class RetryAfterMiddleware(RetryMiddleware):
         return super().process_response(request, response)
 
 
-async def is_private_address(host: str) -> bool:
+async def is_private_address(host: str) -> bool | None:
     """True when `host` is, or resolves to, a loopback, private, link-local or
-    otherwise non-public address. The lookup runs in the event loop's thread
-    pool: a slow DNS server must not stop every other download meanwhile."""
+    otherwise non-public address; None when it cannot be looked up (the
+    download will fail with a DNS error of its own). The lookup runs in the
+    event loop's thread pool: a slow DNS server must not stop every other
+    download meanwhile."""
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None,
                                                               proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):   # socket.gaierror and the like
-        return False  # the download will fail with a DNS error of its own
+        return None
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         if not address.is_global:
@@ -85,8 +87,9 @@ class PrivateNetworkGuardMiddleware:
 
     def __init__(self, allowed_hosts: set[str]):
         self.allowed_hosts = allowed_hosts
-        # One lookup a host, awaited by every request to it that arrives meanwhile.
-        self._verdicts: dict[str, asyncio.Future[bool]] = {}
+        # One lookup a host, awaited by every request to it that arrives
+        # meanwhile; kept for the crawl once it has an answer.
+        self._verdicts: dict[str, asyncio.Future[bool | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler) -> "PrivateNetworkGuardMiddleware":
@@ -103,9 +106,15 @@ class PrivateNetworkGuardMiddleware:
         host = (urlsplit(request.url).hostname or "").lower()
         if not host or host in self.allowed_hosts:
             return None
-        if host not in self._verdicts:
-            self._verdicts[host] = asyncio.ensure_future(is_private_address(host))
-        if await self._verdicts[host]:
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            verdict = self._verdicts[host] = asyncio.ensure_future(is_private_address(host))
+        private = await verdict
+        if private is None and self._verdicts.get(host) is verdict:
+            # A failed lookup is not an answer: the next request to the host
+            # looks again, and is refused if the host then resolves privately.
+            del self._verdicts[host]
+        if private:
             raise IgnoreRequest(f"refused {request.url}: {host} resolves to a private address")
         return None
 

@@ -136,3 +136,31 @@ def test_private_network_guard_looks_hosts_up_without_stopping_the_crawl(monkeyp
 
     assert asyncio.run(crawl()) == [None, None, None]
     assert lookups == ["news.example"]
+
+
+def test_private_network_guard_looks_again_after_a_failed_lookup(monkeypatch):
+    """A lookup that fails lets the request go (its download fails with its own
+    DNS error) but is not remembered: when the host later resolves to a
+    private address, requests to it are refused."""
+    answers = iter([OSError("Temporary failure in name resolution"),
+                    [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", 0))]])
+
+    def flaky_dns(host, *args, **kwargs):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(socket, "getaddrinfo", flaky_dns)
+    guard = PrivateNetworkGuardMiddleware(allowed_hosts=set())
+
+    async def crawl():
+        first = await guard.process_request(Request("https://news.example/a"))
+        try:
+            await guard.process_request(Request("https://news.example/b"))
+        except IgnoreRequest as refused:
+            return first, str(refused)
+        return first, None
+
+    assert asyncio.run(crawl()) == (
+        None, "refused https://news.example/b: news.example resolves to a private address")
