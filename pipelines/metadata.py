@@ -1003,9 +1003,15 @@ def labelled_meta_author(tree: lxml_html.HtmlElement) -> str | None:
     return None
 
 
+# What a printed byline opens with ("By", "Von", "Autor:", "Ein Beitrag von").
+_BYLINE_LABEL = (r"written by|posted by|by|von|par|por|autor(?:in)?(?:/autor(?:in)?)?|author|"
+                 r"auteur|ein (?:artikel|beitrag) von|text von")
 # Text nodes that may open a printed byline ("By Jane Roe", "Von Anna
 # Schmidt", "Posted on 21. Juli 2019 by X", or a label alone in its element:
 # "<span>By</span><a>Jane Roe</a>"); the regex below decides on the block's text.
+# Case-sensitive, and not derived from _BYLINE_LABEL: a lower-case "author"
+# alone is a role in a list of names ("Marie Arana, <span>author</span><br>
+# <strong>Margaret Atwood</strong>" in harpers.org's list of signatories).
 _BYLINE_TEXT_WORDS = re.compile(
     any_of("By ", "by ", "BY ", "Von", "von ", "Par ", "par ", "Por ", "Autor", "Author",
            "Written", "Auteur", "Text").pattern + r"|^\s*(?:[Bb]y|BY|[Pp]ar|[Pp]or)\s*:?\s*$")
@@ -1020,8 +1026,7 @@ _NAME = _NAME_WORD + r"(?:[ \t]+(?:" + _NAME_WORD + r"|de|van|von|der|den|la|le|
 _PRINTED_BYLINE_RE = re.compile(
     r"(?i:(?:^|[|·•]\s*|\b(?:posted|published|veröffentlicht|publiziert|geschrieben|erstellt|"
     r"publié)\b[^|·•]{0,40}?\s)"
-    r"(?:written by|posted by|by|von|par|por|autor(?:in)?(?:/autor(?:in)?)?|author|auteur|"
-    r"ein (?:artikel|beitrag) von|text von)\s?:?|text\s?:)\s+"
+    r"(?:" + _BYLINE_LABEL + r")\s?:?|text\s?:)\s+"
     r"(?P<name>" + _NAME + r"(?:\s*(?:,|&|(?i:and|und|et|y))\s*" + _NAME + r")*)")
 # <byline> is NITF's (news agencies' feeds, kept by some sites' markup).
 _BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", "strong", "a",
@@ -1030,7 +1035,7 @@ _BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", 
 # "<byline>Von David Hutzler, dpa"): the byline is read from there, whatever
 # the block printed before it ("Datum: 19.11.2021 Autor: Fritz Imhof"). Not
 # a tail ("the Mozilla codebase</a> by <a>Dave Hyatt</a>" is running text).
-_OPENING_LABEL_RE = re.compile(r"(?i:by|von|par|por|autor(?:in)?|author|auteur|written by|text)\b")
+_OPENING_LABEL_RE = re.compile(r"(?i:" + _BYLINE_LABEL + r"|text)\b")
 MAX_BYLINE_BLOCK = 120
 
 

@@ -479,6 +479,8 @@ def test_printed_byline(body, expected):
     # label ends the name.
     ('<h1>H</h1><div><span>Datum:</span> 19.11.2021<br><span>Autor:</span> Fritz Imhof<br>'
      '<span>Quelle:</span> Livenet</div>', ["Fritz Imhof"]),
+    ('<h1>H</h1><div><span>Datum:</span> 19.11.2021<br><span>Ein Beitrag von Anna Berg</span>'
+     '</div>', ["Anna Berg"]),
     ('<h1>H</h1><div class="article"><byline>Von David Hutzler, dpa</byline><p>Niedrige Zinsen'
      ' und der anhaltende Aktienboom ziehen immer mehr junge Menschen an die Börse. So zumindest'
      ' die allgemeine Wahrnehmung.</p></div>',
