@@ -57,6 +57,8 @@ HARD_TIMEOUT_GRACE = 15.0
 # hard deadline (at most; a tenth of the grace, not under 0.05 s, with the
 # short grace of the tests).
 OVERDUE_CHECK_SECONDS = 1.0
+# A page under which the pool broke twice is `extraction_crashed`.
+MAX_TRIES = 2
 # Calibrated on the benchmark: resetting every 500 pages keeps worker RSS flat
 # and costs < 0.1 % of extraction time.
 RESET_CACHES_EVERY = 500
@@ -93,11 +95,12 @@ TRIM_AFTER_PAGE_BYTES = 256 * 1024
 # response, its text, the copy sent to the worker, the WARC record). glibc
 # raises its mmap threshold to the size of the largest block freed (up to 32
 # MB), so after one 3 MB page every page-sized buffer comes from the heap,
-# which fragments. Fixed at 256 KB, larger blocks are mapped apart and handed
-# back when freed: on the benchmark's real pages the crawler's process peaked
-# at 108 MB of anonymous memory instead of 174 (all processes' PSS 389 MB
-# instead of 464). Generated pages (~100 KB) stay under it and cost nothing
-# more; a threshold of 32 KB, which catches them, cost 1 ms of CPU a page.
+# which grows and fragments. Fixed at 256 KB, a larger block that the heap has
+# no free room for is mapped apart and handed back when freed: on the
+# benchmark's real pages the crawler's process peaked at 125-146 MB of
+# anonymous memory instead of 174-178, and held 165-180 MB RSS most of the
+# crawl instead of 195-211. Generated pages (~100 KB) stay under it and cost
+# nothing more; a threshold of 32 KB, which catches them, cost 1 ms of CPU a page.
 MMAP_THRESHOLD_BYTES = 256 * 1024
 _M_MMAP_THRESHOLD = -3      # glibc's mallopt parameter (malloc.h)
 _malloc_trim: Callable[[int], int] | None = None    # set in workers, on glibc
@@ -224,6 +227,16 @@ class _Submitted:
     future: concurrent.futures.Future
 
 
+@dataclass
+class _Tries:
+    """A page at the pool: its current submission, and how many of its tries
+    counted (MAX_TRIES, and it is extraction_crashed)."""
+    page: Any
+    context: PageContext
+    submitted: _Submitted
+    counted: int = 0
+
+
 def _started_at(board: Any, job: int) -> float | None:
     """When a worker took `job` (time.monotonic(), one clock for every
     process), or None while no worker is on it."""
@@ -314,32 +327,39 @@ class ExtractionPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
-    def _overdue(self, submitted: _Submitted) -> bool:
-        """A worker has been on the page past its timeout and the grace: stuck
-        where the signal cannot reach it."""
+    def _kill_if_overdue(self, submitted: _Submitted) -> Outcome | None:
+        """The page's timeout outcome, the pool killed, once a worker has been
+        on it past its timeout and the grace (stuck where the signal cannot
+        reach it); None while it is not."""
         started = _started_at(submitted.board, submitted.job)
-        return started is not None and time.monotonic() - started > self.timeout + self.grace
-
-    def _kill_overdue(self, submitted: _Submitted) -> Outcome:
+        if started is None or time.monotonic() - started <= self.timeout + self.grace:
+            return None
         self._killed_for_time.add(submitted.executor)
         self.restart(submitted.executor)
         return _timeout_outcome(self.timeout)
 
-    def _failed(self, submitted: _Submitted) -> int:
-        """After the pool broke under a page (a worker died, or the pool was
-        killed for another page's time): restart it, and 1 if that counts as
-        one of the page's two tries (a worker had taken it, and the pool died
-        by itself), else 0."""
+    def _broke(self, tries: _Tries, detail: str) -> Outcome | None:
+        """The pool broke under the page (a worker died, or the pool was killed
+        for another page's time): restart it, and submit the page again, or,
+        after its second try, return its `extraction_crashed` outcome. A try
+        counts when a worker had taken the page and the pool died by itself:
+        pages only queued, or beside a page killed for its time, lose none."""
+        submitted = tries.submitted
         self.restart(submitted.executor)
-        return int(_started_at(submitted.board, submitted.job) is not None
-                   and submitted.executor not in self._killed_for_time)
+        if (_started_at(submitted.board, submitted.job) is not None
+                and submitted.executor not in self._killed_for_time):
+            tries.counted += 1
+        if tries.counted >= MAX_TRIES:
+            return _crashed_outcome(detail)
+        tries.submitted = self._submit(tries.page, tries.context)
+        return None
 
     # --- the reactor's side ---------------------------------------------------
 
     async def extract_async(self, page: Any, context: PageContext) -> Outcome:
-        tries, detail = 0, ""
-        while tries < 2:
-            submitted = self._submit(page, context)
+        tries = _Tries(page, context, self._submit(page, context))
+        while True:
+            submitted = tries.submitted
             waiting = asyncio.wrap_future(submitted.future)
             # Read its exception even when nobody waits any more (a page
             # killed for its time breaks the pool after it was answered).
@@ -349,37 +369,33 @@ class ExtractionPool:
                     try:
                         return await asyncio.wait_for(asyncio.shield(waiting), self._check_every)
                     except asyncio.TimeoutError:
-                        if self._overdue(submitted):
-                            return self._kill_overdue(submitted)
+                        if (late := self._kill_if_overdue(submitted)) is not None:
+                            return late
             except asyncio.CancelledError:
                 task = asyncio.current_task()
                 if not submitted.future.cancelled() or (task is not None and task.cancelling()):
                     raise       # the crawl cancelled this wait; the pool did not drop the page
-                tries += self._failed(submitted)    # dropped, still queued, by a restart
-                detail = "CancelledError: the pool was restarted"
+                # Dropped, still queued, by a restart.
+                crashed = self._broke(tries, "CancelledError: the pool was restarted")
             except (BrokenProcessPool, concurrent.futures.CancelledError) as exc:
-                tries += self._failed(submitted)
-                detail = f"{type(exc).__name__}: {exc}"
-        return _crashed_outcome(detail)
+                crashed = self._broke(tries, f"{type(exc).__name__}: {exc}")
+            if crashed is not None:
+                return crashed
 
     # --- a plain loop's side (re-processing) -----------------------------------
 
-    def _wait(self, page: Any, context: PageContext, submitted: _Submitted) -> Outcome:
-        tries, detail = 0, ""
+    def _wait(self, tries: _Tries) -> Outcome:
         while True:
             try:
                 while True:
                     try:
-                        return submitted.future.result(timeout=self._check_every)
+                        return tries.submitted.future.result(timeout=self._check_every)
                     except concurrent.futures.TimeoutError:
-                        if self._overdue(submitted):
-                            return self._kill_overdue(submitted)
+                        if (late := self._kill_if_overdue(tries.submitted)) is not None:
+                            return late
             except (BrokenProcessPool, concurrent.futures.CancelledError) as exc:
-                tries += self._failed(submitted)
-                detail = f"{type(exc).__name__}: {exc}"
-            if tries >= 2:
-                return _crashed_outcome(detail)
-            submitted = self._submit(page, context)
+                if (crashed := self._broke(tries, f"{type(exc).__name__}: {exc}")) is not None:
+                    return crashed
 
     def map_ordered(self, jobs: Iterable[tuple[T, Any, PageContext] | tuple[T, None, None]],
                     window: int | None = None) -> Iterator[tuple[T, Outcome | None]]:
@@ -392,19 +408,19 @@ class ExtractionPool:
 
         def head() -> tuple[T, Outcome | None]:
             nonlocal in_flight
-            key, page, context, submitted = pending.popleft()
-            if submitted is None:
+            key, tries = pending.popleft()
+            if tries is None:
                 return key, None
             in_flight -= 1
-            return key, self._wait(page, context, submitted)
+            return key, self._wait(tries)
 
         for key, page, context in jobs:
             if page is None:
-                pending.append((key, None, None, None))
+                pending.append((key, None))
             else:
-                pending.append((key, page, context, self._submit(page, context)))
+                pending.append((key, _Tries(page, context, self._submit(page, context))))
                 in_flight += 1
-            while in_flight >= window or (pending and pending[0][3] is None and len(pending) > window):
+            while in_flight >= window or (pending and pending[0][1] is None and len(pending) > window):
                 yield head()
         while pending:
             yield head()
