@@ -211,10 +211,12 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         raise Rejected("soft_404", f"an error page answered with HTTP {context.http_status}: {title!r}")
     description = extract_description(tree)
     image_credit = extract_image_credit(tree)
+    language = extract_language(tree)
     # Metadata first, on the untouched tree; trafilatura only for the text.
     published_at = extract_published_at(tree, context.default_tz, now=fetched_at, ld=ld,
                                         url=context.url) \
-        or fallback_published_at(tree, context.url, fetched_at, context.languages)
+        or fallback_published_at(tree, context.url, fetched_at,
+                                 date_languages(language, context.languages))
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
     authors = extract_authors(tree, fallback=lambda: _byline_author(tree), ld=ld,
                               url=context.url)
@@ -244,7 +246,7 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         "dateline": cleaned.dateline,
         "rights": cleaned.rights or extract_rights(tree, ld=ld),
         "image_credit": cleaned.image_credit,
-        "language": extract_language(tree),
+        "language": language,
         "description": description,
         "fetched_at": fetched_at,
         "http_status": context.http_status,
@@ -261,13 +263,13 @@ def fallback_published_at(tree: lxml_html.HtmlElement, url: str, now: datetime,
     pages that state no date where extract_published_at looks: +0.09 of
     correct days on trafilatura-eval. Run only for those pages (about a third):
     it is the slowest part of trafilatura's metadata. Dates in words are read
-    in `date_languages` (the page's, else the source's `languages`)."""
+    in `languages` (see date_languages; empty: every language)."""
     labelled = labelled_published_date(tree) or dateline_date(tree)
     if labelled:
         parsed = parse_datetime(labelled, timezone.utc, now)
         if parsed:
             return parsed
-    reading_in = _read_dates_in(date_languages(tree, languages))
+    reading_in = _read_dates_in(languages)
     try:
         value = find_date(tree, url=url, original_date=True, extensive_search=True,
                           max_date=now.strftime("%Y-%m-%d"))
@@ -278,13 +280,12 @@ def fallback_published_at(tree: lxml_html.HtmlElement, url: str, now: datetime,
     return parse_datetime(value, timezone.utc, now) if value else None
 
 
-def date_languages(tree: lxml_html.HtmlElement, source_languages: tuple[str, ...] = ()
+def date_languages(page_language: str | None, source_languages: tuple[str, ...] = ()
                    ) -> tuple[str, ...]:
     """The languages a page's dates in words are read in: the language the page
-    declares, else its source's; only those dateparser knows. Empty (neither
-    known): every language."""
+    declares (extract_language), else its source's; only those dateparser
+    knows. Empty (neither known): every language."""
     from dateparser.data.languages_info import language_order
-    page_language = extract_language(tree)
     if page_language in language_order:
         return (page_language,)
     return tuple(code for code in source_languages if code in language_order)
