@@ -296,11 +296,15 @@ def date_languages(page_language: str | None, source_languages: tuple[str, ...] 
 # listopada 2021" was read in Polish, the first of them to know the word (3
 # November), on a Croatian page too (3 October); and the first string no
 # language reads compiled all 205 locales' patterns: 2 s of CPU, and 35 MB
-# kept by each extraction worker (the benchmark's real pages). htmldate asks
-# that function for its parser at each call: while fallback_published_at runs,
-# it answers with a parser of the page's languages.
+# kept by each extraction worker (the benchmark's real pages). Before it asks
+# dateparser, htmldate looks for a month name of any of those languages in the
+# string (htmldate.extractors.month_words), and loading every locale's names
+# kept 7 MB more a worker: "Band", "Mo" and "Uhr" are month names somewhere.
+# htmldate asks both functions at each call: while fallback_published_at runs,
+# they answer for the page's languages.
 _date_languages: ContextVar[tuple[str, ...]] = ContextVar("date_languages", default=())
 _every_language_parser = htmldate.extractors.get_external_parser
+_every_language_month_words = htmldate.extractors.month_words
 _readings_cached_in: tuple[str, ...] = ()
 
 
@@ -327,7 +331,24 @@ def _page_date_parser() -> Any:
     return _date_parser(_date_languages.get())
 
 
+@lru_cache(maxsize=None)
+def _month_words(languages: tuple[str, ...]) -> frozenset[str]:
+    if not languages:
+        return _every_language_month_words()
+    from dateparser.languages.loader import default_loader
+    from htmldate.extractors import MONTH_KEYS, WORD, _fold_month_name   # as htmldate folds them
+    return frozenset(_fold_month_name(word)
+                     for locale in default_loader.get_locales(languages=list(languages))
+                     for key in MONTH_KEYS for word in locale.info.get(key, [])
+                     if WORD.fullmatch(word))
+
+
+def _page_month_words() -> frozenset[str]:
+    return _month_words(_date_languages.get())
+
+
 htmldate.extractors.get_external_parser = _page_date_parser
+htmldate.extractors.month_words = _page_month_words
 
 
 # Every attribute value trafilatura's byline XPaths (trafilatura.xpaths.

@@ -6,6 +6,7 @@ import gzip
 import json
 import subprocess
 import sys
+import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -235,6 +236,28 @@ def test_dates_in_words_are_read_in_the_page_language(lang, source_languages, da
                                          source="t", languages=source_languages,
                                          fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc)))
     assert record["published_at"] == datetime.fromisoformat(published).replace(tzinfo=timezone.utc)
+
+
+def test_a_page_loads_the_date_names_of_its_language_only():
+    # "um 08:11 Uhr" has no year and no month name htmldate knows, so htmldate
+    # looks for a month name of any language in it before asking dateparser;
+    # every locale's names cost each extraction worker 7 MB. A fresh
+    # interpreter, as a worker is: other tests load other languages.
+    script = textwrap.dedent("""
+        import sys
+        from pipelines.extract import PageContext, extract_article
+        sentence = "The city council agreed on next year's budget after a long debate. "
+        page = ('<html lang="en"><head><title>Budget agreed</title></head><body><article>'
+                '<h1>Budget agreed</h1><span class="date">um 08:11 Uhr</span>'
+                f'<p>{sentence * 6}</p></article></body></html>')
+        record = extract_article(page, PageContext(url="https://news.example/city/budget",
+                                                   source="t", min_body_words=0))
+        prefix = "dateparser.data.date_translation_data."
+        print(record["published_at"], sorted(m[len(prefix):] for m in sys.modules
+                                             if m.startswith(prefix)))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["None", "['en']"]
 
 
 def test_the_crawl_reads_dates_in_its_source_languages():
