@@ -196,6 +196,7 @@ class ParquetDatasetWriter:
         self._buffered = self._pending = 0
         while self._ready:
             relpath, temp_path, rows, warc_files = self._ready[0]
+            self.commit(relpath)
             if self.before_publish is not None:
                 self.before_publish(warc_files)
             try:
@@ -211,6 +212,28 @@ class ParquetDatasetWriter:
                 self.rows_spooled += rows
             self._ready.pop(0)
 
+    def discard(self) -> int:
+        """Drop every row not published yet, and their temporary files (a
+        distributed worker declared lost: other workers archive those pages).
+        Returns how many rows were dropped."""
+        try:
+            self._wait()
+        except Exception:  # noqa: BLE001 (the rows are dropped whatever went wrong writing them)
+            pass
+        dropped = sum(part.rows for part in self._open.values()) + sum(r for _, _, r, _ in self._ready)
+        temp_paths = [t for _, t, _, _ in self._ready]
+        for part in self._open.values():
+            if part.writer is not None:
+                part.writer.close()
+            temp_paths.append(part.temp_path)
+        for temp_path in temp_paths:
+            if temp_path and os.path.exists(temp_path):
+                os.unlink(temp_path)
+        self._open.clear()
+        self._ready.clear()
+        self._buffered = self._pending = 0
+        return dropped
+
     def close(self) -> None:
         """Stop the writing thread (after flush())."""
         self._thread.shutdown(wait=True)
@@ -219,6 +242,10 @@ class ParquetDatasetWriter:
         """The rows to write into the file to be published as `relpath`: all of
         them (a distributed worker writes only those it claims)."""
         return rows
+
+    def commit(self, relpath: str) -> None:
+        """Called right before `relpath` is published or spooled (a distributed
+        worker checks there that it has not been declared lost)."""
 
 
 def _article_partition_date(row: dict[str, Any]) -> datetime:

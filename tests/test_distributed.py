@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -25,18 +26,22 @@ import redis
 from scrapy import Request, Spider
 
 from crawler.distributed import (
+    ClaimingDatasetWriter,
     Claims,
     ClusterThrottle,
     Coordinator,
     LeasingQueue,
     LocalWorker,
     RunKeys,
+    WorkerLost,
     crawl_complete,
-    release_unpublished_claims,
+    fence_out,
+    release_claims,
     requeue,
 )
 from crawler.run import EXIT_OK, EXIT_PARTIAL
 from pipelines.storage import open_archive
+from schemas import REJECTION_SCHEMA
 from tests.archive_readers import list_files, read_dataset, read_json
 from tests.conftest import FAST_CRAWL, REPO, clean_env
 from tests.fixture_site import FixtureSite
@@ -304,29 +309,108 @@ def test_leased_requests_of_a_lost_worker_go_back_to_the_queue(rdb):
     assert crawl_complete(rdb, keys)
 
 
+def registered(rdb, keys: RunKeys, *workers: str) -> RunKeys:
+    """Workers as `work()` registers them when they join the run."""
+    for worker in workers:
+        rdb.hset(keys.workers, worker, "{}")
+    return keys
+
+
 def test_an_article_is_claimed_by_one_worker_only(rdb):
-    keys = RunKeys("unit", "run1")
+    keys = registered(rdb, RunKeys("unit", "run1"), "w1", "w2")
     rows = [{"article_id": "a"}, {"article_id": "b"}]
     assert Claims(rdb, keys, "w1").keep("articles", "f1", rows) == rows
     assert Claims(rdb, keys, "w2").keep("articles", "f2", rows + [{"article_id": "c"}]) == [{"article_id": "c"}]
     assert Claims(rdb, keys, "w1").keep("articles", "f3", rows) == rows   # a retried flush keeps its rows
 
 
-def test_a_lost_worker_keeps_only_its_claims_on_published_files(rdb, tmp_path):
-    keys = RunKeys("unit", "run2")
-    archive = open_archive(str(tmp_path / "archive"))
+def test_a_silent_worker_keeps_only_its_claims_on_files_it_committed(rdb):
+    keys = registered(rdb, RunKeys("unit", "run2"), "w1", "w2")
     lost, other = Claims(rdb, keys, "w1"), Claims(rdb, keys, "w2")
     lost.keep("articles", "articles/published.parquet", [{"article_id": "a"}, {"article_id": "b"}])
+    lost.commit("articles/published.parquet")
     lost.keep("articles", "articles/never.parquet", [{"article_id": "c"}])
     lost.keep("rejects", "rejects/never.parquet", [{"url": "u", "reason": "too_short"}])
     other.keep("articles", "articles/other.parquet", [{"article_id": "d"}])
-    archive.publish("articles/published.parquet", b"rows a and b")
 
-    assert release_unpublished_claims(rdb, keys, "w1", archive) == 2
-    # Another worker archives what the lost one never published, and only that.
+    committed = fence_out(rdb, keys, "w1")
+    assert release_claims(rdb, keys, "w1", committed.__contains__) == 2
+    # Another worker archives what the lost one will not publish, and only that.
     rows = [{"article_id": k} for k in "abcd"]
     assert other.keep("articles", "articles/again.parquet", rows) == [{"article_id": "c"}, {"article_id": "d"}]
     assert other.keep("rejects", "rejects/again.parquet", [{"url": "u", "reason": "too_short"}]) != []
+    # Fenced out: the lost worker can neither claim nor start publishing anything more.
+    with pytest.raises(WorkerLost, match="worker w1 of run run2 was declared lost"):
+        lost.keep("articles", "articles/later.parquet", [{"article_id": "e"}])
+    with pytest.raises(WorkerLost):
+        lost.commit("articles/never.parquet")
+    assert other.keep("articles", "articles/third.parquet", [{"article_id": "e"}]) == [{"article_id": "e"}]
+    # Once the run is over (its keys deleted), no worker starts publishing
+    # (one paused past the end of the run would otherwise publish unfenced).
+    rdb.delete(*rdb.keys(f"{keys.prefix}:*"))
+    with pytest.raises(WorkerLost):
+        other.commit("articles/third.parquet")
+
+
+def rejection_row(url: str) -> dict:
+    return {"source": "abc", "url": url, "reason": "too_short", "detail": "3 words",
+            "http_status": 200, "fetched_at": datetime(2026, 12, 3, 6, tzinfo=timezone.utc),
+            "excerpt": "x", "schema_version": 1}
+
+
+def claiming_writer(rdb, keys: RunKeys, worker: str, archive) -> ClaimingDatasetWriter:
+    # Row groups of one row: rows are claimed as they are written, long before
+    # the file is published (as in a long crawl).
+    return ClaimingDatasetWriter(archive, "rejects", REJECTION_SCHEMA, "abc", f"{keys.run_id}-{worker}",
+                                 lambda row: row["fetched_at"], claims=Claims(rdb, keys, worker),
+                                 on_dropped=lambda dataset, row: None, row_group_rows=1)
+
+
+def test_a_worker_declared_lost_while_paused_publishes_nothing_it_had_claimed(rdb, tmp_path):
+    """A worker paused (or cut off) longer than the worker timeout, holding rows
+    it had claimed: its requests went back to the queue and another worker
+    archived those pages. When it resumes, its file must not be published."""
+    keys = registered(rdb, RunKeys("abc", "run3"), "w1", "w2")
+    archive = open_archive(str(tmp_path / "archive"), environ={})
+    paused = claiming_writer(rdb, keys, "w1", archive)
+    for n in range(4):
+        paused.add(rejection_row(f"http://site/{n}"))
+    assert rdb.hlen(keys.claims("rejects")) == 4           # all claimed, none published
+
+    committed = fence_out(rdb, keys, "w1")                 # the coordinator loses w1 ...
+    assert release_claims(rdb, keys, "w1", committed.__contains__) == 4
+    other = claiming_writer(rdb, keys, "w2", archive)      # ... and w2 fetches the pages again
+    for n in range(4):
+        other.add(rejection_row(f"http://site/{n}"))
+    other.flush()
+
+    with pytest.raises(WorkerLost):                        # w1 resumes and tries to publish
+        paused.flush()
+    assert paused.discard() == 4
+    urls = read_dataset(archive.uri, "rejects", {}).column("url").to_pylist()
+    assert sorted(urls) == [f"http://site/{n}" for n in range(4)]
+    assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".news-archive-")]
+
+
+def test_an_exited_worker_keeps_its_claims_on_files_published_or_spooled(rdb, tmp_path):
+    from scrapy.settings import Settings
+    from pipelines.spool import Spool
+    keys = registered(rdb, RunKeys("unit", "run4"), "w1", "w2")
+    archive = open_archive(str(tmp_path / "archive"), environ={})
+    spool_dir = tmp_path / "spool"
+    coordinator = Coordinator(rdb, keys, "redis://unused", Settings({"SPOOL_DIR": str(spool_dir)}),
+                              archive)
+    dead, other = Claims(rdb, keys, "w1"), Claims(rdb, keys, "w2")
+    for relpath, article in [("articles/published.parquet", "a"), ("articles/spooled.parquet", "b"),
+                             ("articles/cut-short.parquet", "c")]:
+        dead.keep("articles", relpath, [{"article_id": article}])
+        dead.commit(relpath)
+    archive.publish("articles/published.parquet", b"row a")
+    Spool(spool_dir, archive.uri).put("articles/spooled.parquet", b"row b")   # the next run uploads it
+
+    coordinator._lose("w1", "exited with status -9", exited=True)
+    rows = [{"article_id": k} for k in "abc"]
+    assert other.keep("articles", "articles/again.parquet", rows) == [{"article_id": "c"}]
 
 
 def test_throttle_gives_clients_slots_one_delay_apart(rdb):

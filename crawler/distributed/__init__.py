@@ -15,15 +15,18 @@ scrapy-redis provides the shared priority queue and duplicate filter; on top:
   into that worker's in-flight hash and removed from it only once its outcome
   is published in the archive. The in-flight requests of a worker that dies
   (process gone, or no heartbeat for NEWS_WORKER_TIMEOUT) go back to the queue.
-- claims (`Claims`): before a worker publishes a Parquet file it claims every
-  row's article id for the run, naming the file; a row another worker claimed
-  first is dropped. So an article fetched twice (under two URLs, or again after
-  its worker died having published it) is archived once. When a worker is lost,
-  its claims on files it never published are released before its requests go
-  back to the queue. (A worker only thought lost, silent but alive, could still
-  publish such a file, and a file a dying worker left in its machine's spool is
-  uploaded later: either may then duplicate rows another worker archived. The
-  publish is not fenced by Redis.)
+- claims (`Claims`): before a worker writes rows into a Parquet file it claims
+  every row's article id for the run, naming the file; a row another worker
+  claimed first is dropped. So an article fetched twice (under two URLs, or
+  again after its worker died having published it) is archived once.
+- the fence (`Claims.commit`): right before it publishes (or spools) a file, a
+  worker commits it, in one Redis step with a check that it has not been
+  declared lost. A lost worker is fenced out first, then its claims on files
+  that will never appear are released before its requests go back to the
+  queue: for a worker only silent (paused, cut off, maybe alive), files it did
+  not commit; for a local worker whose process is gone, files neither in the
+  archive nor in the spool. A worker that comes back after it was declared
+  lost publishes nothing more: what it holds, other workers fetch again.
 - cluster politeness (`ClusterThrottle`): every request to a host reserves the
   next free slot of that host in Redis, DOWNLOAD_DELAY apart, at the moment it
   is sent, so N workers together keep the delay one crawler would.
@@ -38,6 +41,8 @@ Keys (Redis must be private: queued requests are pickled, as in scrapy-redis):
     news:<source>:<run>:dupefilter         the scrapy-redis request fingerprints (set)
     news:<source>:<run>:inflight:<worker>  requests leased by a worker (hash)
     news:<source>:<run>:claims:<dataset>   who archives which article / rejection (hash)
+    news:<source>:<run>:committed          files their workers started to publish (set)
+    news:<source>:<run>:lost               workers declared lost, fenced out (set)
     news:<source>:<run>:workers            registered workers (hash: id -> JSON)
     news:<source>:<run>:alive:<worker>     heartbeat, expires after NEWS_WORKER_TIMEOUT
     news:<source>:<run>:progress           stats of each worker at its last checkpoint (hash)
@@ -75,7 +80,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.spiders.news import NewsSpider
-from pipelines.spool import DEFAULT_SPOOL_DIR
+from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
 from pipelines.writer import ParquetArchiveWriter, ParquetDatasetWriter
 
 logger = logging.getLogger(__name__)
@@ -148,6 +153,14 @@ class RunKeys:
 
     def claims(self, dataset: str) -> str:
         return f"{self.prefix}:claims:{dataset}"
+
+    @property
+    def committed(self) -> str:
+        return f"{self.prefix}:committed"
+
+    @property
+    def lost(self) -> str:
+        return f"{self.prefix}:lost"
 
 
 def redacted(url: str) -> str:
@@ -354,6 +367,9 @@ class ClusterThrottledHTTPHandler(HTTP11DownloadHandler):
 # 0-based positions of the fields it holds. A claim's value names its file, so the
 # claims of a worker that died before publishing it can be told and released.
 _CLAIM = """
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
+  return false
+end
 local mine = ARGV[1] .. ' '
 local held = {}
 for i = 3, #ARGV do
@@ -364,6 +380,18 @@ for i = 3, #ARGV do
   end
 end
 return held
+"""
+
+# A file is committed, about to be published, only by a worker of the run
+# (its keys are deleted when the run ends) not declared lost: the check and the
+# mark are one step, so once the coordinator has fenced a worker out, the files
+# that worker committed are all it will ever publish.
+_COMMIT = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
+  return 0
+end
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
 """
 
 CLAIM_KEYS: dict[str, Callable[[dict], str]] = {
@@ -378,6 +406,7 @@ class Claims:
         self.keys = keys
         self.worker = worker
         self._claim = server.register_script(_CLAIM)
+        self._commit = server.register_script(_COMMIT)
 
     def keep(self, dataset: str, relpath: str, rows: list[dict]) -> list[dict]:
         """The rows this worker may publish as `relpath`: those no other worker
@@ -385,30 +414,56 @@ class Claims:
         if not rows:
             return rows
         key = CLAIM_KEYS[dataset]
-        held = self._claim(keys=[self.keys.claims(dataset)],
+        held = self._claim(keys=[self.keys.claims(dataset), self.keys.lost, self.keys.workers],
                            args=[self.worker, relpath, *(key(row) for row in rows)])
+        if held is None:
+            raise self._lost()
         return [rows[i] for i in held]
 
+    def commit(self, relpath: str) -> None:
+        """Mark `relpath` as being published; raises WorkerLost if the
+        coordinator has declared this worker lost (its rows are others' now)."""
+        if not self._commit(keys=[self.keys.lost, self.keys.committed, self.keys.workers],
+                            args=[self.worker, relpath]):
+            raise self._lost()
 
-def release_unpublished_claims(server, keys: RunKeys, worker: str, archive) -> int:
-    """Release the claims a lost worker holds on rows of files it never published,
-    so the worker that fetches those pages again may archive them. Claims on
-    published files stay: those rows are archived already. Returns how many
-    were released."""
+    def _lost(self) -> "WorkerLost":
+        return WorkerLost(f"worker {self.worker} of run {self.keys.run_id} was declared lost by the "
+                          f"coordinator (no heartbeat for NEWS_WORKER_TIMEOUT seconds), or the run "
+                          f"is over; it publishes nothing more: the other workers fetch the pages "
+                          f"it holds again, or the next run does")
+
+
+class WorkerLost(Exception):
+    """This worker was declared lost while it was still running (paused, cut off)."""
+
+
+def fence_out(server, keys: RunKeys, worker: str) -> set[str]:
+    """Declare `worker` lost: from now on it can commit no file. Returns the
+    files of the run committed so far (a worker's later commits are refused,
+    so this is every file it may still publish)."""
+    server.sadd(keys.lost, worker)
+    return {name.decode() for name in server.smembers(keys.committed)}
+
+
+def release_claims(server, keys: RunKeys, worker: str, may_appear: Callable[[str], bool]) -> int:
+    """Release the claims a lost worker holds on rows of files that will never
+    appear in the archive (`may_appear(relpath)` false), so the worker that
+    fetches those pages again may archive them. Returns how many were released."""
     mine = f"{worker} "
     released = 0
     for dataset in CLAIM_KEYS:
         key = keys.claims(dataset)
-        published: dict[str, bool] = {}
+        appears: dict[str, bool] = {}
         orphans = []
         for field, value in server.hscan_iter(key, count=1000):
             value = value.decode()
             if not value.startswith(mine):
                 continue
             relpath = value[len(mine):]
-            if relpath not in published:
-                published[relpath] = archive.exists(relpath)
-            if not published[relpath]:
+            if relpath not in appears:
+                appears[relpath] = may_appear(relpath)
+            if not appears[relpath]:
                 orphans.append(field)
         if orphans:
             released += server.hdel(key, *orphans)
@@ -430,6 +485,9 @@ class ClaimingDatasetWriter(ParquetDatasetWriter):
                 self.on_dropped(self.dataset, row)
         return kept
 
+    def commit(self, relpath: str) -> None:
+        self.claims.commit(relpath)
+
 
 class DistributedWriter(ParquetArchiveWriter):
     """The archive writer of a worker: files named `<run_id>-<worker>-<n>`, rows
@@ -439,6 +497,7 @@ class DistributedWriter(ParquetArchiveWriter):
         super().__init__(*args, **kwargs)
         self.claims = claims
         self.worker = worker
+        self.lost: WorkerLost | None = None
 
     @classmethod
     def from_crawler(cls, crawler) -> "DistributedWriter":
@@ -468,33 +527,63 @@ class DistributedWriter(ParquetArchiveWriter):
             self.stats.inc_value("archive/versions_written", -1)
 
     def process_item(self, record: dict[str, Any]) -> dict[str, Any]:
-        record = super().process_item(record)
-        self._maybe_checkpoint()
+        if self.lost is None:
+            self._fenced(super().process_item, record)
+            self._maybe_checkpoint()
         return record
 
     def item_dropped(self, *args: Any, **kwargs: Any) -> None:
-        super().item_dropped(*args, **kwargs)
-        self._maybe_checkpoint()
+        if self.lost is None:
+            self._fenced(super().item_dropped, *args, **kwargs)
+            self._maybe_checkpoint()
 
     def _maybe_checkpoint(self) -> None:
-        if self.articles.buffered_rows + self.rejects.buffered_rows >= self.max_buffered_rows:
+        if (self.lost is None and self.articles.buffered_rows + self.rejects.buffered_rows
+                >= self.max_buffered_rows):
             self.checkpoint(busy=self.worker.busy_requests())
 
     def checkpoint(self, busy: set[Request] | None) -> None:
         """Publish what is buffered, then release the leases of the requests that
         had settled before: their outcome is in the archive now."""
+        if self.lost is not None:
+            return
         queue = self.worker.leases()
         settled = queue.settled(busy) if queue is not None else []
         for writer in (self.articles, self.rejects):
-            writer.flush()
+            self._fenced(writer.flush)
+        if self.lost is not None:
+            return
         if queue is not None:
             queue.release(settled)
         for writer in (self.articles, self.rejects):
             self.count_published(writer)
         self.worker.report_progress()
 
+    def _fenced(self, step: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run `step`; if it finds this worker declared lost, drop everything
+        unpublished and stop the crawl (its requests are back in the queue)."""
+        try:
+            step(*args, **kwargs)
+        except WorkerLost as exc:
+            self.lost = exc
+            dropped = sum(writer.discard() for writer in (self.articles, self.rejects))
+            self.stats.set_value("archive/rows_dropped_worker_lost", dropped)
+            logger.error("%s (%d rows not published)", exc, dropped)
+            if self._crawler is not None and not self._closing:
+                from scrapy.utils.defer import deferred_from_coro
+                deferred_from_coro(self._crawler.engine.close_spider_async(reason="worker_lost"))
+
+    _closing = False
+
     def close_spider(self) -> None:
-        super().close_spider()
+        self._closing = True
+        if self.lost is None:
+            self._fenced(super().close_spider)
+        if self.lost is not None:
+            for writer in (self.articles, self.rejects):
+                if writer is not None:
+                    writer.close()
+            return
         queue = self.worker.leases()
         if queue is not None:
             queue.release(queue.settled(set()))
@@ -576,6 +665,8 @@ class WorkerExtension:
     def spider_idle(self) -> None:
         if self.writer is not None:
             self.writer.checkpoint(busy=set())
+            if self.writer.lost is not None:
+                return
         if self.server.exists(self.keys.done):
             return
         if not self.server.exists(self.keys.coordinator):
@@ -654,7 +745,7 @@ def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str 
     from scrapy.crawler import Crawler, CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
-    from crawler.run import EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_OK
+    from crawler.run import EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_PARTIAL
 
     try:
         server = redis_client(redis_url)
@@ -703,6 +794,12 @@ def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str 
     stats = result["stats"]
     print(f"worker {worker_id} of run {run_id}: pages fetched={stats.get('downloader/response_count', 0)} "
           f"articles written={stats.get('archive/articles_written', 0)}", file=sys.stderr)
+    if stats.get("finish_reason") == "worker_lost":
+        print(f"error: worker {worker_id} was declared lost by the coordinator of run {run_id} "
+              f"(silent for NEWS_WORKER_TIMEOUT={timeout} s) and stopped; "
+              f"{stats.get('archive/rows_dropped_worker_lost', 0)} rows it held were left to the "
+              f"other workers", file=sys.stderr)
+        return EXIT_PARTIAL
     return EXIT_OK
 
 
@@ -758,6 +855,7 @@ class Coordinator:
         self.no_worker_timeout = settings.getint("NEWS_NO_WORKER_TIMEOUT", DEFAULT_NO_WORKER_TIMEOUT)
         self.local: list[LocalWorker] = []
         self.lost: dict[str, int] = {}      # worker -> requests it held, requeued
+        self.spool_dir = settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR   # local workers' spool
         self._last_touch = 0.0
 
     def beat(self) -> None:
@@ -806,12 +904,24 @@ class Coordinator:
     def finished(self) -> set[str]:
         return {k.decode() for k in self.server.hkeys(self.keys.results)}
 
-    def _lose(self, worker: str, why: str) -> None:
-        # Claims first: once its requests are back in the queue, another worker
-        # may fetch them and must be free to archive what this one never published.
+    def _lose(self, worker: str, why: str, exited: bool = False) -> None:
+        # Fenced out first, then claims: once its requests are back in the queue,
+        # another worker may fetch them and must be free to archive what this one
+        # will never publish.
+        committed = fence_out(self.server, self.keys, worker)
+        if exited:
+            # Its process is gone: a file of it appears only if it is published
+            # already or waits in this machine's spool for the next run.
+            spool = Spool(self.spool_dir, self.archive.uri)
+
+            def may_appear(relpath: str) -> bool:
+                return self.archive.exists(relpath) or (spool.root / relpath).is_file()
+        else:
+            # Silent, maybe still running: it may yet publish what it committed.
+            may_appear = committed.__contains__
         try:
-            released = release_unpublished_claims(self.server, self.keys, worker, self.archive)
-            claims = f"{released} rows it claimed but never published are free again"
+            released = release_claims(self.server, self.keys, worker, may_appear)
+            claims = f"{released} rows it claimed but will not publish are free again"
         except Exception as exc:  # the archive cannot be read: the next run fetches them
             claims = (f"its unpublished claims stay (ARCHIVE_URI {self.archive.uri}: {exc}); "
                       f"the next run fetches what it did not publish")
@@ -840,7 +950,8 @@ class Coordinator:
                     # Started after the crawl was complete: it found the run over and
                     # left without joining ("nothing to do"); it held nothing.
                     continue
-                self._lose(local.worker_id, f"exited with status {local.process.returncode}")
+                self._lose(local.worker_id, f"exited with status {local.process.returncode}",
+                           exited=True)
             for worker in registered:
                 if (worker not in finished and worker not in self.lost
                         and not self.server.exists(self.keys.alive(worker))
