@@ -18,7 +18,8 @@ NEWS_MAX_AGE_DAYS = None  # overrides the source's discovery.max_age_days
 DISCOVERY_QUEUE_LOW_WATER = 100
 NEWS_RUN_ID = ""          # unique per run; names the files the run writes
 ARCHIVE_URI = None        # None: $ARCHIVE_URI, else ./archive (pipelines/storage.py)
-ARCHIVE_MAX_BUFFERED_ROWS = 10_000
+ARCHIVE_MAX_BUFFERED_ROWS = 10_000   # rows a run holds before it publishes them as files
+ARCHIVE_ROW_GROUP_ROWS = 2_000      # rows of one Parquet row group (written as they come)
 NEAR_DUPLICATE_WINDOW_DAYS = 30   # earlier articles (any source) a new one is compared with
 SPOOL_DIR = "./spool"     # finished files wait here when the archive cannot be written
 

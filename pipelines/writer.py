@@ -303,8 +303,10 @@ class ParquetArchiveWriter:
             self.raw_archive = self._crawler.get_downloader_middleware(WarcRecorderMiddleware)
         archive = open_archive(self.archive_uri)
         spool = Spool(self.spool_dir, archive.uri)
+        row_group_rows = (self._crawler.settings.getint("ARCHIVE_ROW_GROUP_ROWS", ROW_GROUP_ROWS)
+                          if self._crawler is not None else ROW_GROUP_ROWS)
         options = {"max_buffered_rows": self.max_buffered_rows, "spool": spool,
-                   "before_publish": self._publish_raw_first}
+                   "before_publish": self._publish_raw_first, "row_group_rows": row_group_rows}
         self.articles = self.dataset_writer(archive, "articles", ARTICLE_SCHEMA, self.source,
                                             self.run_id, _article_partition_date, **options)
         self.rejects = self.dataset_writer(archive, "rejects", REJECTION_SCHEMA, self.source,

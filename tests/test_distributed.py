@@ -196,6 +196,65 @@ def test_a_worker_killed_mid_run_loses_nothing_and_archives_nothing_twice(tmp_pa
     assert (second["articles_written"], second["skipped_known"]) == (0, count)
 
 
+def test_a_worker_paused_past_the_timeout_archives_nothing_twice_when_it_resumes(tmp_path, redis_url, rdb):
+    """A worker frozen (a VM paused, a network cut) longer than NEWS_WORKER_TIMEOUT
+    while it holds pages: the coordinator declares it lost and requeues its
+    requests, another worker archives those pages, and when the frozen one
+    resumes it publishes nothing it held, takes nothing more, and exits 1."""
+    archive_uri, env = str(tmp_path / "archive"), clean_env()
+    count = 60
+    # The workers publish only when idle, and claim rows as they write them into
+    # row groups: the frozen one holds rows it claimed and has not published.
+    settings = ["-s", "ARCHIVE_MAX_BUFFERED_ROWS=100000", "-s", "ARCHIVE_ROW_GROUP_ROWS=2",
+                "-s", "NEWS_WORKER_TIMEOUT=3"]
+    with FixtureSite(make_news_site(tmp_path / "site", count), delay=0.05) as site:
+        env = distributed_env(env, redis_url, archive_uri, site)
+        coordinator = subprocess.Popen(crawl_command(2, *settings), cwd=REPO, env=env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                       start_new_session=True)
+        try:
+            frozen, pid, keys = freeze_a_worker_holding_claims(rdb, site, after_articles=10)
+            deadline = time.monotonic() + 60
+            while not rdb.sismember(keys.lost, frozen):
+                assert time.monotonic() < deadline, "the frozen worker was never declared lost"
+                time.sleep(0.1)
+            os.kill(pid, signal.SIGCONT)
+            _, stderr = coordinator.communicate(timeout=180)
+        finally:
+            if coordinator.poll() is None:
+                os.killpg(coordinator.pid, signal.SIGKILL)
+    assert coordinator.returncode == EXIT_PARTIAL, stderr[-3000:]
+    assert f"error: worker {frozen} was declared lost by the coordinator" in stderr
+    rows = archived(archive_uri, env)
+    assert Counter(r["url"] for r in rows) == Counter(article_urls(site, count))
+    [manifest] = manifests(archive_uri, env)
+    [lost] = [w for w in manifest["distributed"]["workers"] if w["status"] == "lost"]
+    assert lost["worker_id"] == frozen and lost["requeued"] > 0
+    assert rdb.keys("news:abc:*") == []
+
+
+def freeze_a_worker_holding_claims(rdb, site: FixtureSite, after_articles: int
+                                   ) -> tuple[str, int, RunKeys]:
+    """SIGSTOP a worker holding leased requests and claimed rows (not published:
+    it publishes only when idle) once the site served `after_articles`."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        served = [p for p in site.fetched(200) if p.startswith("/world-news/")]
+        run_id = rdb.get(RunKeys.current("abc"))
+        if run_id and len(served) >= after_articles:
+            keys = RunKeys("abc", run_id.decode())
+            for worker, info in rdb.hgetall(keys.workers).items():
+                pid, worker = int(json.loads(info)["pid"]), worker.decode()
+                os.kill(pid, signal.SIGSTOP)
+                claimed = [v for v in rdb.hvals(keys.claims("articles"))
+                           if v.decode().startswith(f"{worker} ")]
+                if rdb.hlen(keys.inflight(worker)) and claimed:
+                    return worker, pid, keys
+                os.kill(pid, signal.SIGCONT)
+        time.sleep(0.02)
+    raise AssertionError("no worker held claimed rows")
+
+
 def kill_a_busy_worker(rdb, site: FixtureSite, after_articles: int) -> str:
     """SIGKILL a worker holding leased requests once the site served `after_articles`
     (frozen first, so it cannot release them between the look and the kill)."""

@@ -72,7 +72,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from scrapy import Request, signals
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
-from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis import connection
 from scrapy_redis.dupefilter import RFPDupeFilter
@@ -179,8 +179,10 @@ def redis_client(redis_url: str):
 # --- the queue with leases --------------------------------------------------------
 
 # Pop the best request and lease it to a worker in one atomic step; the lease id
-# is the SHA-1 of the serialized request.
+# is the SHA-1 of the serialized request. A worker declared lost gets nothing:
+# no one would requeue what it took.
 _POP_LEASED = """
+if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return false end
 local item = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
 if not item then return false end
 redis.call('ZREM', KEYS[1], item)
@@ -209,14 +211,16 @@ return 1
 class LeasingQueue(PriorityQueue):
     """scrapy-redis' priority queue, where `pop` leases the request to this worker."""
 
-    def __init__(self, server, spider, key: str, inflight_key: str, serializer=None):
+    def __init__(self, server, spider, key: str, inflight_key: str, serializer=None,
+                 lost_key: str = "", worker: str = ""):
         super().__init__(server, spider, key, serializer)
         self.inflight_key = inflight_key
+        self.lost_key, self.worker = lost_key, worker
         self._pop = server.register_script(_POP_LEASED)
         self.leased: dict[str, Request] = {}
 
     def pop(self, timeout: int = 0) -> Request | None:
-        got = self._pop(keys=[self.key, self.inflight_key])
+        got = self._pop(keys=[self.key, self.inflight_key, self.lost_key], args=[self.worker])
         if not got:
             return None
         lease, data = got
@@ -266,6 +270,7 @@ class RunScheduler(Scheduler):
                          dupefilter=RunDupeFilter(server, keys.dupefilter),
                          dupefilter_key=keys.dupefilter)
         self.inflight_key = keys.inflight(worker)
+        self.lost_key, self.worker = keys.lost, worker
         self.stats = stats
 
     @classmethod
@@ -283,7 +288,7 @@ class RunScheduler(Scheduler):
     def open(self, spider) -> None:
         self.spider = spider
         self.queue = LeasingQueue(self.server, spider, self.queue_key, self.inflight_key,
-                                  self.serializer)
+                                  self.serializer, lost_key=self.lost_key, worker=self.worker)
 
     # As scrapy-redis', without the deprecated `spider=` argument of inc_value.
     def enqueue_request(self, request: Request) -> bool:
@@ -665,8 +670,9 @@ class WorkerExtension:
     def spider_idle(self) -> None:
         if self.writer is not None:
             self.writer.checkpoint(busy=set())
-            if self.writer.lost is not None:
-                return
+        if ((self.writer is not None and self.writer.lost is not None)
+                or self.server.sismember(self.keys.lost, self.worker_id)):
+            raise CloseSpider("worker_lost")     # its queue pops nothing more
         if self.server.exists(self.keys.done):
             return
         if not self.server.exists(self.keys.coordinator):
