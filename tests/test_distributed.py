@@ -2,7 +2,7 @@
 redis-server on 127.0.0.1, over a generated site of many articles.
 
 Every article is archived exactly once, also when a worker is killed mid-run
-(and after a re-run); requests to the site stay within the configured rate
+(and after a re-run) or frozen past the worker timeout and resumed; requests to the site stay within the configured rate
 with three workers; one manifest covers the run.
 """
 
