@@ -38,6 +38,7 @@ from crawler.distributed import (
     fence_out,
     release_claims,
     requeue,
+    upload_spooled,
 )
 from crawler.run import EXIT_OK, EXIT_PARTIAL
 from pipelines.storage import open_archive
@@ -275,6 +276,42 @@ def kill_a_busy_worker(rdb, site: FixtureSite, after_articles: int) -> str:
     raise AssertionError("no worker was busy")
 
 
+def test_a_worker_of_another_machine_uploads_what_its_machine_spooled(tmp_path, redis_url, rdb):
+    """Rows a worker-only machine spooled in an earlier run's archive outage
+    reach the archive when its next worker joins a run (its own SPOOL_DIR,
+    not the coordinator's)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pipelines.spool import Spool
+    from schemas import ARTICLE_SCHEMA, SCHEMA_VERSION
+    from tests.test_schema import row
+
+    archive_uri, env = str(tmp_path / "archive"), clean_env()
+    spooled_id = f"{7:032x}"
+    relpath = f"articles/source=abc/date=2019-05-14/20261201T000000Z-old-w9-00001.parquet"
+    worker_spool = Spool(tmp_path / "worker-spool", archive_uri)
+    (worker_spool.root / relpath).parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([row(spooled_id, 1, SCHEMA_VERSION)], schema=ARTICLE_SCHEMA),
+                   worker_spool.root / relpath)
+    with FixtureSite(make_news_site(tmp_path / "site", 5)) as site:
+        env = {**distributed_env(env, redis_url, archive_uri, site),
+               "SPOOL_DIR": str(tmp_path / "coordinator-spool")}
+        coordinator = subprocess.Popen(crawl_command(0), cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            worker = subprocess.run([sys.executable, "-m", "crawler.distributed", "worker", "abc"],
+                                    cwd=REPO, env={**env, "SPOOL_DIR": str(tmp_path / "worker-spool")},
+                                    capture_output=True, text=True, timeout=120)
+            _, stderr = coordinator.communicate(timeout=120)
+        finally:
+            if coordinator.poll() is None:
+                os.killpg(coordinator.pid, signal.SIGKILL)
+    assert (coordinator.returncode, worker.returncode) == (EXIT_OK, EXIT_OK), stderr + worker.stderr
+    ids = [r["article_id"] for r in archived(archive_uri, env)]
+    assert len(ids) == 6 and spooled_id in ids
+    assert worker_spool.pending() == []
+
+
 def test_a_local_worker_that_finds_the_run_over_is_not_lost(tmp_path, rdb, redis_url):
     """A local worker slower to start than the crawl (a fresh clone's first
     imports) finds the run complete, says "nothing to do" and exits 0 without
@@ -470,6 +507,47 @@ def test_an_exited_worker_keeps_its_claims_on_files_published_or_spooled(rdb, tm
     coordinator._lose("w1", "exited with status -9", exited=True)
     rows = [{"article_id": k} for k in "abc"]
     assert other.keep("articles", "articles/again.parquet", rows) == [{"article_id": "c"}]
+
+
+def test_a_worker_machine_publishes_its_spool_when_a_worker_joins_the_next_run(rdb, tmp_path):
+    """A machine that only runs workers spooled files in an archive outage;
+    nothing else would ever upload them. Its next worker does, without
+    archiving twice what other machines archived since."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pipelines.ledger import Ledger
+    from pipelines.spool import Spool
+    from schemas import ARTICLE_SCHEMA, SCHEMA_VERSION
+    from tests.test_schema import row
+
+    keys = registered(rdb, RunKeys("abc", "RUN2"), "w1", "w2")
+    archive = open_archive(str(tmp_path / "archive"), environ={})
+    spool = Spool(tmp_path / "spool", archive.uri)
+    archived, claimed, new, changed = (f"{n:032x}" for n in range(1, 5))
+    ledger = Ledger()                               # what the archive held when w1 joined
+    ledger.remember(row(archived, 1, SCHEMA_VERSION))
+    ledger.remember(row(changed, 1, SCHEMA_VERSION))
+    Claims(rdb, keys, "w2").keep("articles", "articles/elsewhere.parquet", [{"article_id": claimed}])
+
+    def spooled(relpath: str, rows: list[dict]) -> None:
+        (spool.root / relpath).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA), spool.root / relpath)
+
+    earlier = "articles/source=abc/date=2019-05-14/RUN1-w9-00001.parquet"
+    spooled(earlier, [row(archived, 1, SCHEMA_VERSION), row(claimed, 1, SCHEMA_VERSION),
+                      row(new, 1, SCHEMA_VERSION), row(changed, 2, SCHEMA_VERSION)])
+    this_run = "articles/source=abc/date=2019-05-14/RUN2-w2-00001.parquet"   # w2's, in this run
+    spooled(this_run, [row(f"{9:032x}", 1, SCHEMA_VERSION)])
+    spool.put("raw/source=abc/date=2019-05-14/RUN1-w9-00001.warc.gz", b"the raw pages")
+
+    assert upload_spooled(spool, archive, Claims(rdb, keys, "w1"), ledger, set()) == 2
+    table = pq.read_table(archive.path(earlier))
+    assert sorted(zip(table.column("article_id").to_pylist(), table.column("version").to_pylist())) == [
+        (new, 1), (changed, 2)]
+    assert archive.exists("raw/source=abc/date=2019-05-14/RUN1-w9-00001.warc.gz")
+    assert spool.pending() == [this_run]
+    # A later fetch of those articles by this worker is not archived again.
+    assert ledger.latest(new) is not None and ledger.latest(changed).version == 2
 
 
 def test_throttle_gives_clients_slots_one_delay_apart(rdb):

@@ -27,6 +27,9 @@ scrapy-redis provides the shared priority queue and duplicate filter; on top:
   not commit; for a local worker whose process is gone, files neither in the
   archive nor in the spool. A worker that comes back after it was declared
   lost publishes nothing more: what it holds, other workers fetch again.
+- each machine's spool (`upload_spooled`): a worker joining a run first
+  publishes what its machine spooled in earlier runs (an archive outage),
+  leaving out rows the archive or another worker of the run already has.
 - cluster politeness (`ClusterThrottle`): every request to a host reserves the
   next free slot of that host in Redis, DOWNLOAD_DELAY apart, at the moment it
   is sent, so N workers together keep the delay one crawler would.
@@ -81,6 +84,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler.spiders.news import NewsSpider
 from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
+from pipelines.storage import ArchiveError
 from pipelines.writer import ParquetArchiveWriter, ParquetDatasetWriter
 
 logger = logging.getLogger(__name__)
@@ -475,6 +479,55 @@ def release_claims(server, keys: RunKeys, worker: str, may_appear: Callable[[str
     return released
 
 
+def upload_spooled(spool: Spool, archive, claims: Claims, ledger, known_rejections: set) -> int:
+    """Publish, within this run, what an earlier run's worker on this machine
+    left in its spool (the archive was down then). Only `make crawl` uploads
+    the spool before a run starts; a machine that only runs workers does it
+    here, when its worker joins. Since the spool was written, other machines
+    may have archived the same pages, in an earlier run or in this one: a row
+    is published only if the ledger does not hold it (numbered as the crawl
+    numbers versions) and this run has no other claim on it. Files of this
+    run (another worker of this machine spooled them) wait for the next run;
+    one worker of a machine at a time uploads. Returns the rows published."""
+    import fcntl
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.dedup import assign_version
+
+    if not spool.pending():
+        return 0
+    published = 0
+    with open(spool.root / ".upload.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for relpath in spool.pending():
+            path = spool.root / relpath
+            if path.name.startswith(f"{claims.keys.run_id}-"):
+                continue
+            dataset = relpath.split("/", 1)[0]
+            if dataset not in CLAIM_KEYS:        # raw WARC files (first), manifests
+                archive.publish_file(relpath, str(path))
+                path.unlink()
+                continue
+            table = pq.ParquetFile(path).read()
+            rows = table.to_pylist()
+            if dataset == "articles":
+                rows = [row for row in rows if assign_version(row, ledger) is not None]
+            else:
+                rows = [row for row in rows if (row["url"], row["reason"]) not in known_rejections]
+            rows = claims.keep(dataset, relpath, rows) if rows else rows
+            if rows:
+                with tempfile.NamedTemporaryFile(suffix=".parquet", prefix=".news-archive-") as temp:
+                    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), temp.name)
+                    claims.commit(relpath)
+                    archive.publish_file(relpath, temp.name)
+                published += len(rows)
+            path.unlink()
+    return published
+
+
 class ClaimingDatasetWriter(ParquetDatasetWriter):
     def __init__(self, *args: Any, claims: Claims, on_dropped: Callable[[str, dict], None],
                  **kwargs: Any):
@@ -519,6 +572,20 @@ class DistributedWriter(ParquetArchiveWriter):
         writer._crawler = crawler   # the raw WARC files are published before the rows
         worker.writer = writer
         return writer
+
+    def open_spider(self) -> None:
+        super().open_spider()
+        try:
+            uploaded = upload_spooled(self.articles.spool, self.articles.archive, self.claims,
+                                      self.worker.crawler.spider.ledger, self.known_rejections)
+        except ArchiveError as exc:
+            logger.warning("files spooled on this machine by an earlier run stay at %s: %s",
+                           self.articles.spool.root, exc)
+            return
+        if uploaded:
+            self.stats.set_value("archive/spooled_rows_uploaded", uploaded)
+            logger.info("published %d rows an earlier run spooled at %s",
+                        uploaded, self.articles.spool.root)
 
     def dataset_writer(self, *args: Any, **kwargs: Any) -> ClaimingDatasetWriter:
         # Buffers fill up together; checkpoint() flushes both, then releases leases.
@@ -775,7 +842,11 @@ def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str 
     settings = get_project_settings()
     if extract_workers is not None:
         settings.set("EXTRACT_WORKERS", extract_workers, priority="cmdline")
-    settings.setdict(config["overrides"], priority="cmdline")
+    # The spool is this machine's: its own SPOOL_DIR, never the coordinator's.
+    settings.setdict({k: v for k, v in config["overrides"].items() if k != "SPOOL_DIR"},
+                     priority="cmdline")
+    if os.environ.get("SPOOL_DIR"):
+        settings.set("SPOOL_DIR", os.environ["SPOOL_DIR"], priority="cmdline")
     timeout = settings.getint("NEWS_WORKER_TIMEOUT", DEFAULT_WORKER_TIMEOUT)
     settings.setdict({"NEWS_SOURCE": source, "NEWS_START_URLS": config["start_urls"],
                       "ARCHIVE_URI": config["archive_uri"],
