@@ -93,6 +93,13 @@ def distributed_env(env: dict, redis_url: str, archive_uri: str, site: FixtureSi
             "START_URLS": site.url("/sitemap.xml")}
 
 
+def start_coordinator(env: dict, workers: int, *settings: str) -> subprocess.Popen:
+    """`make crawl ... REDIS_URL=... WORKERS=n`, in its own process group (killed whole on failure)."""
+    return subprocess.Popen(crawl_command(workers, *settings), cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
 def run_distributed(env: dict, workers: int = 3, *settings: str, timeout: float = 180):
     return subprocess.run(crawl_command(workers, *settings), cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=timeout)
@@ -162,9 +169,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_archives_nothing_twice(tmp_pa
     settings = ["-s", "ARCHIVE_MAX_BUFFERED_ROWS=10"]
     with FixtureSite(make_news_site(tmp_path / "site", count), delay=0.02) as site:
         env = distributed_env(env, redis_url, archive_uri, site)
-        coordinator = subprocess.Popen(crawl_command(3, *settings), cwd=REPO, env=env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                       start_new_session=True)
+        coordinator = start_coordinator(env, 3, *settings)
         try:
             victim = kill_a_busy_worker(rdb, site, after_articles=40)
             _, stderr = coordinator.communicate(timeout=180)
@@ -210,11 +215,10 @@ def test_a_worker_paused_past_the_timeout_archives_nothing_twice_when_it_resumes
                 "-s", "NEWS_WORKER_TIMEOUT=3"]
     with FixtureSite(make_news_site(tmp_path / "site", count), delay=0.05) as site:
         env = distributed_env(env, redis_url, archive_uri, site)
-        coordinator = subprocess.Popen(crawl_command(2, *settings), cwd=REPO, env=env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                       start_new_session=True)
+        coordinator = start_coordinator(env, 2, *settings)
         try:
-            frozen, pid, keys = freeze_a_worker_holding_claims(rdb, site, after_articles=10)
+            frozen, pid, keys = freeze_a_busy_worker(rdb, site, after_articles=10,
+                                                     holding_claims=True)
             deadline = time.monotonic() + 60
             while not rdb.sismember(keys.lost, frozen):
                 assert time.monotonic() < deadline, "the frozen worker was never declared lost"
@@ -234,10 +238,10 @@ def test_a_worker_paused_past_the_timeout_archives_nothing_twice_when_it_resumes
     assert rdb.keys("news:abc:*") == []
 
 
-def freeze_a_worker_holding_claims(rdb, site: FixtureSite, after_articles: int
-                                   ) -> tuple[str, int, RunKeys]:
-    """SIGSTOP a worker holding leased requests and claimed rows (not published:
-    it publishes only when idle) once the site served `after_articles`."""
+def freeze_a_busy_worker(rdb, site: FixtureSite, after_articles: int, holding_claims: bool = False
+                         ) -> tuple[str, int, RunKeys]:
+    """SIGSTOP a worker holding leased requests (and, `holding_claims`, rows it
+    claimed) once the site served `after_articles`."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         served = [p for p in site.fetched(200) if p.startswith("/world-news/")]
@@ -249,31 +253,19 @@ def freeze_a_worker_holding_claims(rdb, site: FixtureSite, after_articles: int
                 os.kill(pid, signal.SIGSTOP)
                 claimed = [v for v in rdb.hvals(keys.claims("articles"))
                            if v.decode().startswith(f"{worker} ")]
-                if rdb.hlen(keys.inflight(worker)) and claimed:
+                if rdb.hlen(keys.inflight(worker)) and (claimed or not holding_claims):
                     return worker, pid, keys
                 os.kill(pid, signal.SIGCONT)
         time.sleep(0.02)
-    raise AssertionError("no worker held claimed rows")
+    raise AssertionError("no worker was busy")
 
 
 def kill_a_busy_worker(rdb, site: FixtureSite, after_articles: int) -> str:
     """SIGKILL a worker holding leased requests once the site served `after_articles`
     (frozen first, so it cannot release them between the look and the kill)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        served = [p for p in site.fetched(200) if p.startswith("/world-news/")]
-        run_id = rdb.get(RunKeys.current("abc"))
-        if run_id and len(served) >= after_articles:
-            keys = RunKeys("abc", run_id.decode())
-            for worker, info in rdb.hgetall(keys.workers).items():
-                pid = int(json.loads(info)["pid"])
-                os.kill(pid, signal.SIGSTOP)
-                if rdb.hlen(keys.inflight(worker.decode())):
-                    os.kill(pid, signal.SIGKILL)
-                    return worker.decode()
-                os.kill(pid, signal.SIGCONT)
-        time.sleep(0.02)
-    raise AssertionError("no worker was busy")
+    worker, pid, _ = freeze_a_busy_worker(rdb, site, after_articles)
+    os.kill(pid, signal.SIGKILL)
+    return worker
 
 
 def test_a_worker_of_another_machine_uploads_what_its_machine_spooled(tmp_path, redis_url, rdb):
@@ -296,8 +288,7 @@ def test_a_worker_of_another_machine_uploads_what_its_machine_spooled(tmp_path, 
     with FixtureSite(make_news_site(tmp_path / "site", 5)) as site:
         env = {**distributed_env(env, redis_url, archive_uri, site),
                "SPOOL_DIR": str(tmp_path / "coordinator-spool")}
-        coordinator = subprocess.Popen(crawl_command(0), cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True, start_new_session=True)
+        coordinator = start_coordinator(env, 0)
         try:
             worker = subprocess.run([sys.executable, "-m", "crawler.distributed", "worker", "abc"],
                                     cwd=REPO, env={**env, "SPOOL_DIR": str(tmp_path / "worker-spool")},
