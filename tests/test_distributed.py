@@ -530,12 +530,19 @@ def test_a_worker_machine_publishes_its_spool_when_a_worker_joins_the_next_run(r
     this_run = "articles/source=abc/date=2019-05-14/RUN2-w2-00001.parquet"   # w2's, in this run
     spooled(this_run, [row(f"{9:032x}", 1, SCHEMA_VERSION)])
     spool.put("raw/source=abc/date=2019-05-14/RUN1-w9-00001.warc.gz", b"the raw pages")
+    rejects = "rejects/source=abc/date=2026-12-03/RUN1-w9-00002.parquet"
+    (spool.root / rejects).parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([rejection_row("http://site/known"), rejection_row("http://site/new")],
+                                        schema=REJECTION_SCHEMA), spool.root / rejects)
+    known_rejections = {("http://site/known", "too_short")}
 
-    assert upload_spooled(spool, archive, Claims(rdb, keys, "w1"), ledger, set()) == 2
+    assert upload_spooled(spool, archive, Claims(rdb, keys, "w1"), ledger, known_rejections) == 3
     table = pq.read_table(archive.path(earlier))
     assert sorted(zip(table.column("article_id").to_pylist(), table.column("version").to_pylist())) == [
         (new, 1), (changed, 2)]
     assert archive.exists("raw/source=abc/date=2019-05-14/RUN1-w9-00001.warc.gz")
+    assert pq.read_table(archive.path(rejects)).column("url").to_pylist() == ["http://site/new"]
+    assert ("http://site/new", "too_short") in known_rejections
     assert spool.pending() == [this_run]
     # A later fetch of those articles by this worker is not archived again.
     assert ledger.latest(new) is not None and ledger.latest(changed).version == 2

@@ -517,6 +517,7 @@ def upload_spooled(spool: Spool, archive, claims: Claims, ledger, known_rejectio
                 rows = [row for row in rows if assign_version(row, ledger) is not None]
             else:
                 rows = [row for row in rows if (row["url"], row["reason"]) not in known_rejections]
+                known_rejections.update((row["url"], row["reason"]) for row in rows)
             rows = claims.keep(dataset, relpath, rows) if rows else rows
             if rows:
                 with tempfile.NamedTemporaryFile(suffix=".parquet", prefix=".news-archive-") as temp:
