@@ -557,6 +557,7 @@ class DistributedWriter(ParquetArchiveWriter):
         self.claims = claims
         self.worker = worker
         self.lost: WorkerLost | None = None
+        self._closing = False
 
     @classmethod
     def from_crawler(cls, crawler) -> "DistributedWriter":
@@ -579,7 +580,7 @@ class DistributedWriter(ParquetArchiveWriter):
         try:
             uploaded = upload_spooled(self.articles.spool, self.articles.archive, self.claims,
                                       self.worker.crawler.spider.ledger, self.known_rejections)
-        except ArchiveError as exc:
+        except (ArchiveError, WorkerLost) as exc:
             logger.warning("files spooled on this machine by an earlier run stay at %s: %s",
                            self.articles.spool.root, exc)
             return
@@ -646,8 +647,6 @@ class DistributedWriter(ParquetArchiveWriter):
                 from scrapy.utils.defer import deferred_from_coro
                 deferred_from_coro(self._crawler.engine.close_spider_async(reason="worker_lost"))
 
-    _closing = False
-
     def close_spider(self) -> None:
         self._closing = True
         if self.lost is None:
@@ -656,7 +655,7 @@ class DistributedWriter(ParquetArchiveWriter):
             for writer in (self.articles, self.rejects):
                 if writer is not None:
                     writer.close()
-            return
+            return          # (its raw WARC files are published when the spider closes)
         queue = self.worker.leases()
         if queue is not None:
             queue.release(queue.settled(set()))
