@@ -612,8 +612,7 @@ class DistributedWriter(ParquetArchiveWriter):
             self._maybe_checkpoint()
 
     def _maybe_checkpoint(self) -> None:
-        if (self.lost is None and self.articles.buffered_rows + self.rejects.buffered_rows
-                >= self.max_buffered_rows):
+        if self.articles.buffered_rows + self.rejects.buffered_rows >= self.max_buffered_rows:
             self.checkpoint(busy=self.worker.busy_requests())
 
     def checkpoint(self, busy: set[Request] | None) -> None:
