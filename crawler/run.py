@@ -25,6 +25,8 @@ from scrapy.utils.project import get_project_settings
 from crawler.spiders.news import NewsSpider
 from crawler.sources import SourceError, available_sources, load_source
 from crawler.lock import LockHeld, RunLock
+from pipelines.dedup import load_rejection_ledger
+from pipelines.ledger import Ledger
 from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
 from pipelines.storage import Archive, ArchiveError, open_archive
 from pipelines.warc import WarcSource, warc_location
@@ -136,18 +138,24 @@ class Run:
     lock: RunLock
 
 
-def upload_spool(archive: Archive, spool_dir: str | None) -> bool:
-    """Before a run loads its ledger: publish what earlier runs on this machine
-    spooled. False (said on stderr) when the archive still cannot take it."""
+def upload_spool(archive: Archive, source: str, spool_dir: str | None) -> bool:
+    """Before a run loads its ledger: publish what earlier runs of `source`
+    spooled on this machine, leaving out what the archive got since from
+    another machine. False (said on stderr) when the archive still cannot take it."""
     spool = Spool(spool_dir or DEFAULT_SPOOL_DIR, archive.uri)
+    if not spool.pending(source):
+        return True
     try:
-        uploaded = spool.upload(archive)
+        uploaded = spool.upload(archive, source, Ledger.load(archive, source),
+                                load_rejection_ledger(archive, source))
     except ArchiveError as exc:
-        print(f"error: {len(spool.pending())} files of earlier runs are still spooled at "
-              f"{spool.root} and cannot be uploaded: {exc}", file=sys.stderr)
+        print(f"error: {len(spool.pending(source))} files of earlier runs of {source} are still "
+              f"spooled at {spool.root} and cannot be uploaded: {exc}", file=sys.stderr)
         return False
-    if uploaded:
-        print(f"uploaded {uploaded} files spooled by earlier runs from {spool.root}", file=sys.stderr)
+    left_out = (f"; {uploaded.rows_left_out} rows left out, the archive holds them already"
+                if uploaded.rows_left_out else "")
+    print(f"uploaded {uploaded.files} files spooled by earlier runs from {spool.root}{left_out}",
+          file=sys.stderr)
     return True
 
 
@@ -168,7 +176,7 @@ def take_run_lock(archive: Archive, source: str, run_id: str,
     if lock.recovered_from:
         print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
               f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
-    if not upload_spool(archive, spool_dir):
+    if not upload_spool(archive, source, spool_dir):
         lock.release()
         return None, EXIT_ARCHIVE
     return lock, EXIT_OK

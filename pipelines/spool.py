@@ -7,18 +7,48 @@ a non-zero status saying how many rows wait where, and the next run uploads
 the spool before it crawls. A spooled file keeps its unique name, so
 uploading it twice (a crash between upload and removal) overwrites, never
 duplicates.
+
+State lives in the archive, so while a machine's files wait in its spool
+another machine may run the source and archive the same pages. Rows are
+therefore uploaded against the archive's ledger, as the crawl writes them: an
+article row the archive already holds, or a rejection already recorded, is
+left out; a correction is numbered after the archive's latest version.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable
 
-from pipelines.storage import Archive, write_file_atomically
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.dedup import assign_version
+from pipelines.ledger import Ledger
+from pipelines.storage import PARQUET_COMPRESSION, Archive, write_file_atomically
 
 DEFAULT_SPOOL_DIR = "./spool"
+# The datasets whose rows are uploaded against the ledger; any other file
+# (raw WARC files, run manifests) is published as it is.
+_ROW_DATASETS = ("articles", "rejects")
+
+
+def of_source(relpath: str, source: str) -> bool:
+    """`articles/source=abc/...`, `raw/source=abc/...`, `_runs/abc/...`."""
+    parts = relpath.split("/")
+    return f"source={source}" in parts or parts[:2] in (["_runs", source], ["_state", source])
+
+
+@dataclass
+class Uploaded:
+    files: int = 0              # files published
+    rows_left_out: int = 0      # rows the archive already held, or claimed by another worker
 
 
 class Spool:
@@ -43,23 +73,73 @@ class Spool:
         shutil.move(local_path, target)
         return target
 
-    def pending(self) -> list[str]:
-        """Relative paths waiting for upload, in the order that keeps the
-        archive consistent: raw WARC files before the rows pointing into them,
-        manifests last."""
+    def pending(self, source: str | None = None) -> list[str]:
+        """Relative paths waiting for upload (of `source` only, if given), in
+        the order that keeps the archive consistent: raw WARC files before the
+        rows pointing into them, manifests last."""
         if not self.root.is_dir():
             return []
         files = [p.relative_to(self.root).as_posix() for p in self.root.rglob("*")
                  if p.is_file() and not p.name.startswith(".") and p.name != "ARCHIVE_URI"]
+        if source is not None:
+            files = [rel for rel in files if of_source(rel, source)]
         return sorted(files, key=lambda rel: (not rel.startswith("raw/"), rel.startswith("_runs/"), rel))
 
-    def upload(self, archive: Archive) -> int:
-        """Publish every spooled file to `archive`; raises ArchiveError on the
-        first that fails (what was uploaded is removed from the spool)."""
-        uploaded = 0
-        for relpath in self.pending():
-            path = self.root / relpath
-            archive.publish_file(relpath, str(path))
-            path.unlink()
-            uploaded += 1
+    def upload(self, archive: Archive, source: str, ledger: Ledger,
+               known_rejections: set[tuple[str, str]], *,
+               keep: Callable[[str, str, list[dict]], list[dict]] | None = None,
+               commit: Callable[[str], None] | None = None,
+               skip_run: str | None = None) -> Uploaded:
+        """Publish to `archive` what earlier runs of `source` spooled here, rows
+        against `ledger` and `known_rejections` (both take in what is published,
+        so the run does not fetch those pages again). A distributed worker
+        narrows the rows to those it claims (`keep(dataset, relpath, rows)`),
+        is checked before each publish (`commit(relpath)`) and leaves the files
+        of its own run (`skip_run`) for the next. Other sources' files wait for
+        their runs. One process of this machine uploads at a time. Raises
+        ArchiveError on the first file that fails; what was uploaded is gone
+        from the spool."""
+        uploaded = Uploaded()
+        if not self.pending(source):
+            return uploaded
+        with open(self.root / ".upload.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for relpath in self.pending(source):
+                path = self.root / relpath
+                if skip_run and path.name.startswith(f"{skip_run}-"):
+                    continue
+                dataset = relpath.split("/", 1)[0]
+                if dataset in _ROW_DATASETS:
+                    table = pq.ParquetFile(path).read()
+                    rows = table.to_pylist()
+                    kept = _not_archived(dataset, rows, ledger, known_rejections)
+                    if kept and keep is not None:
+                        kept = keep(dataset, relpath, kept)
+                    uploaded.rows_left_out += len(rows) - len(kept)
+                    if kept:
+                        _publish_rows(archive, relpath, pa.Table.from_pylist(kept, schema=table.schema),
+                                      commit)
+                        uploaded.files += 1
+                else:
+                    archive.publish_file(relpath, str(path))
+                    uploaded.files += 1
+                path.unlink()
         return uploaded
+
+
+def _not_archived(dataset: str, rows: list[dict[str, Any]], ledger: Ledger,
+                  known_rejections: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    if dataset == "articles":
+        return [row for row in rows if assign_version(row, ledger) is not None]
+    kept = [row for row in rows if (row["url"], row["reason"]) not in known_rejections]
+    known_rejections.update((row["url"], row["reason"]) for row in kept)
+    return kept
+
+
+def _publish_rows(archive: Archive, relpath: str, table: pa.Table,
+                  commit: Callable[[str], None] | None) -> None:
+    with tempfile.NamedTemporaryFile(suffix=".parquet", prefix=".news-archive-") as temp:
+        pq.write_table(table, temp.name, compression=PARQUET_COMPRESSION)
+        if commit is not None:
+            commit(relpath)
+        archive.publish_file(relpath, temp.name)

@@ -30,6 +30,8 @@ import pyarrow.dataset as pads
 from pyarrow import fs as pafs
 
 DEFAULT_ARCHIVE_URI = "./archive"
+# Of every Parquet file the archive gets.
+PARQUET_COMPRESSION = "zstd"
 
 
 def release_arrow_memory() -> None:

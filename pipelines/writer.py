@@ -28,7 +28,8 @@ from scrapy import signals
 from pipelines.dedup import load_rejection_ledger
 from pipelines.rejections import PageRejected, rejection_row
 from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
-from pipelines.storage import Archive, ArchiveError, open_archive, release_arrow_memory
+from pipelines.storage import (PARQUET_COMPRESSION, Archive, ArchiveError, open_archive,
+                               release_arrow_memory)
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 
 # About 64 MB of article text per file at ~6 KB per article; files that size
@@ -40,7 +41,6 @@ DEFAULT_MAX_BUFFERED_ROWS = 10_000
 ROW_GROUP_ROWS = 2_000
 # Partition files open at once (an open Parquet writer holds about 200 KB).
 MAX_OPEN_FILES = 16
-COMPRESSION = "zstd"
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -162,7 +162,7 @@ class ParquetDatasetWriter:
             fd, part.temp_path = tempfile.mkstemp(suffix=".parquet", prefix=".news-archive-",
                                                   dir=self.temp_dir)
             os.close(fd)
-            part.writer = pq.ParquetWriter(part.temp_path, self.schema, compression=COMPRESSION,
+            part.writer = pq.ParquetWriter(part.temp_path, self.schema, compression=PARQUET_COMPRESSION,
                                            write_statistics=True)
         part.writer.write_table(table, row_group_size=max(len(rows), 1))
         del table

@@ -38,9 +38,9 @@ from crawler.distributed import (
     fence_out,
     release_claims,
     requeue,
-    upload_spooled,
 )
 from crawler.run import EXIT_OK, EXIT_PARTIAL
+from pipelines.spool import Uploaded
 from pipelines.storage import open_archive
 from schemas import REJECTION_SCHEMA
 from tests.archive_readers import list_files, read_dataset, read_json
@@ -536,7 +536,9 @@ def test_a_worker_machine_publishes_its_spool_when_a_worker_joins_the_next_run(r
                                         schema=REJECTION_SCHEMA), spool.root / rejects)
     known_rejections = {("http://site/known", "too_short")}
 
-    assert upload_spooled(spool, archive, Claims(rdb, keys, "w1"), ledger, known_rejections) == 3
+    w1 = Claims(rdb, keys, "w1")
+    assert spool.upload(archive, "abc", ledger, known_rejections, keep=w1.keep, commit=w1.commit,
+                        skip_run="RUN2") == Uploaded(files=3, rows_left_out=3)
     table = pq.read_table(archive.path(earlier))
     assert sorted(zip(table.column("article_id").to_pylist(), table.column("version").to_pylist())) == [
         (new, 1), (changed, 2)]

@@ -6,28 +6,62 @@ import subprocess
 import sys
 import time
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
-from crawler.run import EXIT_ARCHIVE, EXIT_OK
-from pipelines.spool import Spool
+from crawler.run import EXIT_ARCHIVE, EXIT_OK, upload_spool
+from pipelines.ledger import Ledger
+from pipelines.spool import Spool, Uploaded
 from pipelines.storage import open_archive
+from schemas import ARTICLE_SCHEMA
 from tests.archive_readers import list_files, read_dataset
 from tests.conftest import FAST_CRAWL, REPO, clean_env, run_crawl
 from tests.fixture_site import FIXTURE_SITE, FixtureSite
 from tests.s3_server import S3TestServer
+from tests.test_schema import row
 
 
-def test_spool_upload_is_idempotent(tmp_path):
+def spool_rows(spool: Spool, relpath: str, rows: list[dict]) -> None:
+    (spool.root / relpath).parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA), spool.root / relpath)
+
+
+def test_spool_upload_is_idempotent_and_leaves_other_sources_files(tmp_path):
     archive = open_archive(str(tmp_path / "archive"), environ={})
     spool = Spool(tmp_path / "spool", archive.uri)
     spool.put("_runs/abc/r.json", b"{}")
-    spool.put("articles/source=abc/date=2019-05-14/r-00001.parquet", b"PAR1")
-    assert spool.pending() == ["articles/source=abc/date=2019-05-14/r-00001.parquet",
-                               "_runs/abc/r.json"]
-    assert spool.upload(archive) == 2
+    spool_rows(spool, "articles/source=abc/date=2019-05-14/r-00001.parquet", [row("a" * 32, 1)])
+    spool.put("_runs/xyz/r.json", b"{}")
+    assert spool.pending("abc") == ["articles/source=abc/date=2019-05-14/r-00001.parquet",
+                                    "_runs/abc/r.json"]
+    assert spool.upload(archive, "abc", Ledger(), set()) == Uploaded(files=2)
+    assert spool.pending() == ["_runs/xyz/r.json"]       # for the next run of xyz
+    assert read_dataset(archive.uri, "articles", {}).column("article_id").to_pylist() == ["a" * 32]
+    assert spool.upload(archive, "abc", Ledger(), set()) == Uploaded()
+
+
+def test_a_spool_is_uploaded_without_what_another_machine_archived_since(tmp_path, capsys):
+    """State lives in the archive, so while this machine's files waited in its
+    spool another machine ran the source and archived some of the same pages."""
+    archive = open_archive(str(tmp_path / "archive"), environ={})
+    both, only_here, corrected = "a" * 32, "b" * 32, "c" * 32
+    elsewhere = tmp_path / "archive/articles/source=abc/date=2019-05-14/OTHER-00001.parquet"
+    elsewhere.parent.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([row(both, 1), row(corrected, 1)], schema=ARTICLE_SCHEMA),
+                   elsewhere)
+    spool = Spool(tmp_path / "spool", archive.uri)
+    spool_rows(spool, "articles/source=abc/date=2019-05-14/HERE-00001.parquet",
+               [row(both, 1), row(only_here, 1), row(corrected, 2)])
+
+    assert upload_spool(archive, "abc", str(tmp_path / "spool"))
+    assert capsys.readouterr().err == (f"uploaded 1 files spooled by earlier runs from {spool.root}; "
+                                       "1 rows left out, the archive holds them already\n")
+    articles = read_dataset(archive.uri, "articles", {})
+    assert sorted(zip(articles.column("article_id").to_pylist(),
+                      articles.column("version").to_pylist())) == [
+        (both, 1), (only_here, 1), (corrected, 1), (corrected, 2)]
     assert spool.pending() == []
-    assert (tmp_path / "archive/articles/source=abc/date=2019-05-14/r-00001.parquet").read_bytes() == b"PAR1"
-    assert spool.upload(archive) == 0
 
 
 @pytest.mark.s3

@@ -27,7 +27,7 @@ scrapy-redis provides the shared priority queue and duplicate filter; on top:
   not commit; for a local worker whose process is gone, files neither in the
   archive nor in the spool. A worker that comes back after it was declared
   lost publishes nothing more: what it holds, other workers fetch again.
-- each machine's spool (`upload_spooled`): a worker joining a run first
+- each machine's spool (`Spool.upload`): a worker joining a run first
   publishes what its machine spooled in earlier runs (an archive outage),
   leaving out rows the archive or another worker of the run already has.
 - cluster politeness (`ClusterThrottle`): every request to a host reserves the
@@ -479,56 +479,6 @@ def release_claims(server, keys: RunKeys, worker: str, may_appear: Callable[[str
     return released
 
 
-def upload_spooled(spool: Spool, archive, claims: Claims, ledger, known_rejections: set) -> int:
-    """Publish, within this run, what an earlier run's worker on this machine
-    left in its spool (the archive was down then). Only `make crawl` uploads
-    the spool before a run starts; a machine that only runs workers does it
-    here, when its worker joins. Since the spool was written, other machines
-    may have archived the same pages, in an earlier run or in this one: a row
-    is published only if the ledger does not hold it (numbered as the crawl
-    numbers versions) and this run has no other claim on it. Files of this
-    run (another worker of this machine spooled them) wait for the next run;
-    one worker of a machine at a time uploads. Returns the rows published."""
-    import fcntl
-    import tempfile
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from pipelines.dedup import assign_version
-
-    if not spool.pending():
-        return 0
-    published = 0
-    with open(spool.root / ".upload.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        for relpath in spool.pending():
-            path = spool.root / relpath
-            if path.name.startswith(f"{claims.keys.run_id}-"):
-                continue
-            dataset = relpath.split("/", 1)[0]
-            if dataset not in CLAIM_KEYS:        # raw WARC files (first), manifests
-                archive.publish_file(relpath, str(path))
-                path.unlink()
-                continue
-            table = pq.ParquetFile(path).read()
-            rows = table.to_pylist()
-            if dataset == "articles":
-                rows = [row for row in rows if assign_version(row, ledger) is not None]
-            else:
-                rows = [row for row in rows if (row["url"], row["reason"]) not in known_rejections]
-                known_rejections.update((row["url"], row["reason"]) for row in rows)
-            rows = claims.keep(dataset, relpath, rows) if rows else rows
-            if rows:
-                with tempfile.NamedTemporaryFile(suffix=".parquet", prefix=".news-archive-") as temp:
-                    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), temp.name)
-                    claims.commit(relpath)
-                    archive.publish_file(relpath, temp.name)
-                published += len(rows)
-            path.unlink()
-    return published
-
-
 class ClaimingDatasetWriter(ParquetDatasetWriter):
     def __init__(self, *args: Any, claims: Claims, on_dropped: Callable[[str, dict], None],
                  **kwargs: Any):
@@ -577,17 +527,23 @@ class DistributedWriter(ParquetArchiveWriter):
 
     def open_spider(self) -> None:
         super().open_spider()
+        # Only `make crawl` uploads its machine's spool before a run; a machine
+        # that only runs workers uploads when its worker joins, the rows
+        # claimed as the run's own.
+        spool = self.articles.spool
         try:
-            uploaded = upload_spooled(self.articles.spool, self.articles.archive, self.claims,
-                                      self.worker.crawler.spider.ledger, self.known_rejections)
+            uploaded = spool.upload(self.articles.archive, self.source,
+                                    self.worker.crawler.spider.ledger, self.known_rejections,
+                                    keep=self.claims.keep, commit=self.claims.commit,
+                                    skip_run=self.run_id)
         except (ArchiveError, WorkerLost) as exc:
             logger.warning("files spooled on this machine by an earlier run stay at %s: %s",
-                           self.articles.spool.root, exc)
+                           spool.root, exc)
             return
-        if uploaded:
-            self.stats.set_value("archive/spooled_rows_uploaded", uploaded)
-            logger.info("published %d rows an earlier run spooled at %s",
-                        uploaded, self.articles.spool.root)
+        if uploaded.files:
+            self.stats.set_value("archive/spooled_files_uploaded", uploaded.files)
+            logger.info("published %d files an earlier run spooled at %s (%d rows left out: "
+                        "archived or claimed since)", uploaded.files, spool.root, uploaded.rows_left_out)
 
     def dataset_writer(self, *args: Any, **kwargs: Any) -> ClaimingDatasetWriter:
         # Buffers fill up together; checkpoint() flushes both, then releases leases.
