@@ -33,6 +33,7 @@ from crawler.distributed import (
     LeasingQueue,
     LocalWorker,
     RunKeys,
+    WorkerExtension,
     WorkerLost,
     crawl_complete,
     fence_out,
@@ -394,6 +395,23 @@ def test_leased_requests_of_a_lost_worker_go_back_to_the_queue(rdb):
     assert queue.pop().url == second.url
     queue.release(queue.settled(busy=set()))
     assert crawl_complete(rdb, keys)
+
+
+def test_a_worker_that_outlives_its_run_leaves_no_key_that_never_expires(tmp_path, rdb, redis_url):
+    """Declared lost, a worker may resume after the coordinator deleted the
+    run's keys; what it reports then expires as the run's keys do (it stayed
+    in Redis for good)."""
+    from scrapy.settings import Settings
+    from scrapy.utils.test import get_crawler
+    keys = RunKeys("abc", "run-outlived")
+    coordinator = Coordinator(rdb, keys, redis_url, Settings(), open_archive(str(tmp_path / "archive")))
+    worker = WorkerExtension(get_crawler(), rdb, keys, "w1", key_ttl=600)
+    worker.report_progress()
+    coordinator.cleanup()
+    assert rdb.keys(f"{keys.prefix}:*") == []
+    worker.report_progress()                    # it resumes after the run
+    assert rdb.keys(f"{keys.prefix}:*") == [keys.progress.encode()]
+    assert 0 < rdb.ttl(keys.progress) <= 600
 
 
 def registered(rdb, keys: RunKeys, *workers: str) -> RunKeys:

@@ -98,6 +98,16 @@ DEFAULT_WORKER_TIMEOUT = 30
 # Every key of a run expires this long after the coordinator last touched it, so
 # a coordinator killed with SIGKILL leaves nothing behind for good.
 DEFAULT_KEY_TTL = 24 * 3600
+
+
+def hset_expiring(server, key: str, field: str, value: str, ttl: int) -> None:
+    """Write a worker's entry in one of its run's hashes, the key expiring as
+    the coordinator's keys do: a worker may outlive its run (declared lost,
+    it resumes after the coordinator deleted the run's keys)."""
+    with server.pipeline() as pipe:
+        pipe.hset(key, field, value)
+        pipe.expire(key, ttl)
+        pipe.execute()
 # The coordinator gives up a run no worker has worked on for this long.
 # (also how long a worker waits for a run to join).
 DEFAULT_NO_WORKER_TIMEOUT = 120
@@ -632,11 +642,13 @@ class WorkerExtension:
     may fill again from another worker's sitemap), and publishes its buffered
     rows whenever it is idle, so its leases are released."""
 
-    def __init__(self, crawler, server, keys: RunKeys, worker_id: str):
+    def __init__(self, crawler, server, keys: RunKeys, worker_id: str,
+                 key_ttl: int = DEFAULT_KEY_TTL):
         self.crawler = crawler
         self.server = server
         self.keys = keys
         self.worker_id = worker_id
+        self.key_ttl = key_ttl
         self.scheduler: RunScheduler | None = None
         self.writer: DistributedWriter | None = None
 
@@ -647,7 +659,7 @@ class WorkerExtension:
             raise NotConfigured("not a distributed worker")
         ext = cls(crawler, connection.from_settings(settings),
                   RunKeys(settings["NEWS_SOURCE"], settings["NEWS_DISTRIBUTED_RUN_ID"]),
-                  settings["NEWS_WORKER_ID"])
+                  settings["NEWS_WORKER_ID"], settings.getint("NEWS_REDIS_KEY_TTL", DEFAULT_KEY_TTL))
         crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -666,8 +678,8 @@ class WorkerExtension:
 
     def report_progress(self) -> None:
         """This worker's counts so far: what the manifest keeps of it if it dies."""
-        self.server.hset(self.keys.progress, self.worker_id,
-                         json.dumps(_jsonable(self.crawler.stats.get_stats()), default=str))
+        hset_expiring(self.server, self.keys.progress, self.worker_id,
+                      json.dumps(_jsonable(self.crawler.stats.get_stats()), default=str), self.key_ttl)
 
     @staticmethod
     def of(crawler) -> "WorkerExtension | None":
@@ -807,10 +819,11 @@ def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str 
                       "ARCHIVE_URI": config["archive_uri"],
                       **worker_settings(settings, keys, worker_id, redis_url)}, priority="cmdline")
 
+    key_ttl = settings.getint("NEWS_REDIS_KEY_TTL", DEFAULT_KEY_TTL)
     heartbeat = Heartbeat(server, keys.alive(worker_id), timeout).start()
-    server.hset(keys.workers, worker_id, json.dumps(
+    hset_expiring(server, keys.workers, worker_id, json.dumps(
         {"host": socket.gethostname(), "pid": os.getpid(),
-         "started_at": datetime.now(timezone.utc).isoformat()}))
+         "started_at": datetime.now(timezone.utc).isoformat()}), key_ttl)
     try:
         process = CrawlerProcess(settings)
         crawler = Crawler(DistributedNewsSpider, settings, init_reactor=True)
@@ -820,7 +833,7 @@ def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str 
         result = {"stats": _jsonable(crawler.stats.get_stats()),
                   "entry_points": spider.entry_points_report if spider else [],
                   "state": spider.state.changes() if spider and spider.state else {}}
-        server.hset(keys.results, worker_id, json.dumps(result, default=str))
+        hset_expiring(server, keys.results, worker_id, json.dumps(result, default=str), key_ttl)
     finally:
         heartbeat.stop()
     stats = result["stats"]
