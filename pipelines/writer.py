@@ -265,13 +265,15 @@ class ParquetArchiveWriter:
 
     def __init__(self, archive_uri: str | None, source: str, run_id: str, stats,
                  max_buffered_rows: int = DEFAULT_MAX_BUFFERED_ROWS,
-                 spool_dir: str = DEFAULT_SPOOL_DIR, raw_archive=None):
+                 spool_dir: str = DEFAULT_SPOOL_DIR, raw_archive=None,
+                 row_group_rows: int = ROW_GROUP_ROWS):
         self.archive_uri = archive_uri
         self.spool_dir = spool_dir
         self.source = source
         self.run_id = run_id
         self.stats = stats
         self.max_buffered_rows = max_buffered_rows
+        self.row_group_rows = row_group_rows
         self.articles: ParquetDatasetWriter | None = None
         self.rejects: ParquetDatasetWriter | None = None
         self.known_rejections: set[tuple[str, str]] = set()
@@ -286,7 +288,8 @@ class ParquetArchiveWriter:
         writer = cls(settings.get("ARCHIVE_URI"), crawler.spider.source.key,
                      settings.get("NEWS_RUN_ID") or new_run_id(), crawler.stats,
                      settings.getint("ARCHIVE_MAX_BUFFERED_ROWS", DEFAULT_MAX_BUFFERED_ROWS),
-                     settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR)
+                     settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR,
+                     row_group_rows=settings.getint("ARCHIVE_ROW_GROUP_ROWS", ROW_GROUP_ROWS))
         crawler.signals.connect(writer.item_dropped, signal=signals.item_dropped)
         writer._crawler = crawler
         return writer
@@ -303,10 +306,8 @@ class ParquetArchiveWriter:
             self.raw_archive = self._crawler.get_downloader_middleware(WarcRecorderMiddleware)
         archive = open_archive(self.archive_uri)
         spool = Spool(self.spool_dir, archive.uri)
-        row_group_rows = (self._crawler.settings.getint("ARCHIVE_ROW_GROUP_ROWS", ROW_GROUP_ROWS)
-                          if self._crawler is not None else ROW_GROUP_ROWS)
         options = {"max_buffered_rows": self.max_buffered_rows, "spool": spool,
-                   "before_publish": self._publish_raw_first, "row_group_rows": row_group_rows}
+                   "before_publish": self._publish_raw_first, "row_group_rows": self.row_group_rows}
         self.articles = self.dataset_writer(archive, "articles", ARTICLE_SCHEMA, self.source,
                                             self.run_id, _article_partition_date, **options)
         self.rejects = self.dataset_writer(archive, "rejects", REJECTION_SCHEMA, self.source,

@@ -382,34 +382,36 @@ class ClusterThrottledHTTPHandler(HTTP11DownloadHandler):
 
 # --- archiving once ----------------------------------------------------------------
 
-# Claim fields for this worker (ARGV[1]) as rows of the file ARGV[2]; returns the
-# 0-based positions of the fields it holds. A claim's value names its file, so the
-# claims of a worker that died before publishing it can be told and released.
-_CLAIM = """
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
+# Scripts of a worker that archives (ARGV[1]) open with this check, in the same
+# atomic step as what they do: nothing for a worker declared lost (KEYS[1]), or
+# no longer registered in the run (KEYS[2]; the run's keys are deleted at its end).
+_IF_IN_THE_RUN = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
   return false
 end
+"""
+
+# Claim fields (KEYS[3]) as rows of the file ARGV[2]; returns the 0-based
+# positions of the fields it holds. A claim's value names its file, so the
+# claims of a worker that died before publishing it can be told and released.
+_CLAIM = _IF_IN_THE_RUN + """
 local mine = ARGV[1] .. ' '
 local held = {}
 for i = 3, #ARGV do
-  local owner = redis.call('HGET', KEYS[1], ARGV[i])
+  local owner = redis.call('HGET', KEYS[3], ARGV[i])
   if not owner or string.sub(owner, 1, #mine) == mine then
-    redis.call('HSET', KEYS[1], ARGV[i], mine .. ARGV[2])
+    redis.call('HSET', KEYS[3], ARGV[i], mine .. ARGV[2])
     held[#held + 1] = i - 3
   end
 end
 return held
 """
 
-# A file is committed, about to be published, only by a worker of the run
-# (its keys are deleted when the run ends) not declared lost: the check and the
+# Commit the file ARGV[2] (KEYS[3]), about to be published: the check and the
 # mark are one step, so once the coordinator has fenced a worker out, the files
 # that worker committed are all it will ever publish.
-_COMMIT = """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
-  return 0
-end
-redis.call('SADD', KEYS[2], ARGV[2])
+_COMMIT = _IF_IN_THE_RUN + """
+redis.call('SADD', KEYS[3], ARGV[2])
 return 1
 """
 
@@ -433,7 +435,7 @@ class Claims:
         if not rows:
             return rows
         key = CLAIM_KEYS[dataset]
-        held = self._claim(keys=[self.keys.claims(dataset), self.keys.lost, self.keys.workers],
+        held = self._claim(keys=[self.keys.lost, self.keys.workers, self.keys.claims(dataset)],
                            args=[self.worker, relpath, *(key(row) for row in rows)])
         if held is None:
             raise self._lost()
@@ -442,7 +444,7 @@ class Claims:
     def commit(self, relpath: str) -> None:
         """Mark `relpath` as being published; raises WorkerLost if the
         coordinator has declared this worker lost (its rows are others' now)."""
-        if not self._commit(keys=[self.keys.lost, self.keys.committed, self.keys.workers],
+        if not self._commit(keys=[self.keys.lost, self.keys.workers, self.keys.committed],
                             args=[self.worker, relpath]):
             raise self._lost()
 
@@ -529,6 +531,7 @@ class DistributedWriter(ParquetArchiveWriter):
                      settings["NEWS_RUN_ID"], crawler.stats,
                      settings.getint("ARCHIVE_MAX_BUFFERED_ROWS"),
                      settings.get("SPOOL_DIR") or DEFAULT_SPOOL_DIR,
+                     row_group_rows=settings.getint("ARCHIVE_ROW_GROUP_ROWS"),
                      claims=Claims(worker.server, worker.keys, worker.worker_id), worker=worker)
         crawler.signals.connect(writer.item_dropped, signal=signals.item_dropped)
         writer._crawler = crawler   # the raw WARC files are published before the rows
