@@ -891,6 +891,8 @@ def extract_authors(tree: lxml_html.HtmlElement,
 
     def people(names: list[str], typed_people: bool = False) -> list[str]:
         # A typed Person of two words or more is trusted over the site name.
+        if not typed_people:
+            names = [without_publisher(n, publisher) for n in names]
         return [n for n in clean_authors(names)
                 if not is_publisher_name(n, set() if typed_people and len(n.split()) > 1
                                          else publisher)]
@@ -1121,6 +1123,24 @@ def is_publisher_name(name: str, publisher_keys: set[str]) -> bool:
     """True for the site's own name or an organisation ('Nestle Family' on
     nestle-family.com, 'wegewerk GmbH', 'kath.net') given as the author."""
     return _letters_key(name) in publisher_keys or bool(_ORGANISATION_RE.search(name.strip()))
+
+
+_SEGMENT_SEPARATOR_RE = re.compile(r"\s+[-–—|·]\s+")
+
+
+def without_publisher(name: str, publisher_keys: set[str]) -> str:
+    """An author field less the site's own name, before it is split into
+    people: 'Jobs & Hire' on jobsnhire.com names the publisher, no one
+    ('Jobs' and 'Hire' once split); 'unocero - Alberto Ávila' names the site
+    and its author. Beside the site's name, only a name is kept: 'L-MAG –
+    Das Magazin für Lesben' is the site and its tagline."""
+    if _letters_key(name) in publisher_keys:
+        return ""
+    segments = _SEGMENT_SEPARATOR_RE.split(name)
+    kept = [segment for segment in segments if _letters_key(segment) not in publisher_keys]
+    if len(kept) == len(segments):
+        return name
+    return ", ".join(segment for segment in kept if re.fullmatch(_NAME, segment.strip()))
 
 
 def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:

@@ -397,6 +397,20 @@ def test_labelled_author_kept_on_a_blog_named_after_her():
     assert extract_authors(tree(markup), url="https://www.wolfgangmichal.de/a") == ["Wolfgang Michal"]
 
 
+@pytest.mark.parametrize("site_name, meta_author, byline, expected", [
+    # The site's name and its author in one field.
+    ("unocero", "unocero - Alberto Ávila", "", ["Alberto Ávila"]),
+    # The publisher as the author: no one, so the printed byline is read.
+    ("Jobs &amp; Hire", "Jobs &amp; Hire", "<p class=byline>By Jose de la Cruz</p>", ["Jose de la Cruz"]),
+    # The site's name and its tagline: no one either.
+    ("L-MAG", "L-MAG – Das Magazin für Lesben", "<p>Von Claudia Lindner</p>", ["Claudia Lindner"]),
+])
+def test_the_sites_own_name_in_the_meta_author_is_not_a_person(site_name, meta_author, byline, expected):
+    markup = (f'<head><meta property="og:site_name" content="{site_name}">'
+              f'<meta name="author" content="{meta_author}"></head><body>{byline}<p>x</p></body>')
+    assert extract_authors(tree(markup), url="https://www.example.com/a") == expected
+
+
 def test_byline_category_list_is_not_authors():
     markup = '<head></head><body><p>x</p></body>'
     assert extract_authors(tree(markup), fallback="CSP; International; Photovoltaik; Speicher") == []
