@@ -19,7 +19,7 @@ WORKERS ?= 1
 
 ROUNDS ?= 12
 
-.PHONY: crawl crawl-all worker reprocess test torture extract eval bench clean-venv help
+.PHONY: crawl crawl-all upload-spool worker reprocess test torture extract eval bench clean-venv help
 
 help:
 	@echo "make crawl SOURCE=abc [START_URLS='URL ...'] [ARCHIVE_URI=./archive|s3://bucket/prefix]"
@@ -27,6 +27,7 @@ help:
 	@echo "make crawl SOURCE=abc REDIS_URL=redis://host:6379/0 WORKERS=N   one crawl, N local workers"
 	@echo "make worker SOURCE=abc REDIS_URL=redis://host:6379/0            join it from another machine"
 	@echo "make crawl-all        crawl every source in crawler/sources/"
+	@echo "make upload-spool [SOURCE=abc]   upload what this machine spooled, crawl nothing"
 	@echo "make reprocess SOURCE=abc [SINCE=YYYY-MM-DD] [UNTIL=YYYY-MM-DD] [WARC='path-or-s3-url ...'] [DOMAINS='example.com ...']"
 	@echo "make test             run the test suite (starts its own servers)"
 	@echo "make eval DATA=path   score extraction on the benchmark sets [OUT=evaluation/results.json]"
@@ -60,6 +61,10 @@ worker: $(VENV)/.runtime
 
 crawl-all: $(VENV)/.runtime
 	ARCHIVE_URI="$(ARCHIVE_URI)" $(PY) -m crawler --all
+
+# Upload what this machine spooled (archive outages) without crawling; every source without SOURCE.
+upload-spool: $(VENV)/.runtime
+	ARCHIVE_URI="$(ARCHIVE_URI)" $(PY) -m crawler $(if $(SOURCE),"$(SOURCE)",--all) --upload-spool
 
 # pytest exits 5 when it collected no tests: for CI that is a failure, not a pass.
 test: $(VENV)/.dev

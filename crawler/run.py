@@ -182,6 +182,23 @@ def take_run_lock(archive: Archive, source: str, run_id: str,
     return lock, EXIT_OK
 
 
+def upload_spools(source_keys: list[str], archive: Archive, spool_dir: str | None) -> int:
+    """`make upload-spool`: what this machine spooled for each source goes up
+    under the source's lock, as before a run, and nothing is crawled (a
+    machine leaving the cluster, or one that only ran workers)."""
+    status = EXIT_OK
+    for key in source_keys:
+        if not Spool(spool_dir or DEFAULT_SPOOL_DIR, archive.uri).pending(key):
+            print(f"{key}: nothing spooled", file=sys.stderr)
+            continue
+        lock, lock_status = take_run_lock(archive, key, new_run_id(), spool_dir)
+        if lock is None:
+            status = max(status, lock_status)
+            continue
+        lock.release()
+    return status
+
+
 def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
           overrides: dict[str, str] | None = None, replay: str | None = None) -> int:
     settings = get_project_settings()
@@ -268,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="override a Scrapy setting, as with `scrapy crawl -s`")
     parser.add_argument("--workers", type=int, default=1, metavar="N",
                         help="with REDIS_URL: local workers to start (0: only workers of other machines)")
+    parser.add_argument("--upload-spool", action="store_true",
+                        help="only upload what earlier runs spooled on this machine, and crawl nothing")
     args = parser.parse_args(argv)
     overrides = dict(item.partition("=")[::2] for item in args.set)
     start_urls = os.environ.get("START_URLS", "").split()
@@ -296,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ARCHIVE
+    if args.upload_spool:
+        return upload_spools(keys, archive, overrides.get("SPOOL_DIR"))
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:   # distributed mode: many workers share the crawl through Redis
         if args.all or replay:

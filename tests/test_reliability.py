@@ -64,6 +64,25 @@ def test_a_spool_is_uploaded_without_what_another_machine_archived_since(tmp_pat
     assert spool.pending() == []
 
 
+def test_make_upload_spool_uploads_without_crawling(tmp_path, monkeypatch, capsys):
+    """A machine leaving the cluster (or that only ran workers) empties its
+    spool without starting a crawl."""
+    from crawler.run import main
+    archive_uri = str(tmp_path / "archive")
+    spool = Spool(tmp_path / "spool", open_archive(archive_uri, environ={}).uri)
+    spool_rows(spool, "articles/source=abc/date=2019-05-14/r-00001.parquet", [row("a" * 32, 1)])
+    monkeypatch.setenv("ARCHIVE_URI", archive_uri)
+    monkeypatch.setenv("SPOOL_DIR", str(tmp_path / "spool"))
+    assert main(["abc", "--upload-spool"]) == EXIT_OK
+    assert read_dataset(archive_uri, "articles", {}).column("article_id").to_pylist() == ["a" * 32]
+    assert spool.pending() == []
+    # No run: no manifest, no raw pages, and the source's lock is released.
+    assert [list_files(archive_uri, d, {}) for d in ("_runs", "raw", "_locks")] == [[], [], []]
+    assert "uploaded 1 files spooled by earlier runs" in capsys.readouterr().err
+    assert main(["abc", "--upload-spool"]) == EXIT_OK
+    assert capsys.readouterr().err == "abc: nothing spooled\n"
+
+
 @pytest.mark.s3
 def test_s3_outage_mid_run_spools_and_next_run_uploads_without_duplicates(tmp_path):
     server = S3TestServer(tmp_path / "seaweedfs").start()
