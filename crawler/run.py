@@ -15,7 +15,7 @@ import json
 import os
 import resource
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from crawler.sources import SourceError, available_sources, load_source
 from crawler.lock import LockHeld, RunLock
 from pipelines.dedup import load_rejection_ledger
 from pipelines.ledger import Ledger
-from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
+from pipelines.spool import DEFAULT_SPOOL_DIR, Spool, Uploaded
 from pipelines.storage import Archive, ArchiveError, open_archive
 from pipelines.warc import WarcSource, warc_location
 from pipelines.writer import new_run_id
@@ -136,50 +136,53 @@ class Run:
     run_id: str
     crawler: Crawler
     lock: RunLock
+    spool_uploaded: Uploaded    # what earlier runs' spool gave the archive before this one
 
 
-def upload_spool(archive: Archive, source: str, spool_dir: str | None) -> bool:
+def upload_spool(archive: Archive, source: str, spool_dir: str | None) -> Uploaded | None:
     """Before a run loads its ledger: publish what earlier runs of `source`
     spooled on this machine, leaving out what the archive got since from
-    another machine. False (said on stderr) when the archive still cannot take it."""
+    another machine. None (said on stderr) when the archive still cannot take it."""
     spool = Spool(spool_dir or DEFAULT_SPOOL_DIR, archive.uri)
     if not spool.pending(source):
-        return True
+        return Uploaded()
     try:
         uploaded = spool.upload(archive, source, Ledger.load(archive, source),
                                 load_rejection_ledger(archive, source))
     except ArchiveError as exc:
         print(f"error: {len(spool.pending(source))} files of earlier runs of {source} are still "
               f"spooled at {spool.root} and cannot be uploaded: {exc}", file=sys.stderr)
-        return False
+        return None
     left_out = (f"; {uploaded.rows_left_out} rows left out, the archive holds them already"
                 if uploaded.rows_left_out else "")
     print(f"uploaded {uploaded.files} files spooled by earlier runs from {spool.root}{left_out}",
           file=sys.stderr)
-    return True
+    return uploaded
 
 
 def take_run_lock(archive: Archive, source: str, run_id: str,
-                  spool_dir: str | None) -> tuple[RunLock | None, int]:
+                  spool_dir: str | None) -> tuple[RunLock | None, int, Uploaded]:
     """Start a run of `source`: take its lock (recovering a stale one, said on
-    stderr) and upload what earlier runs spooled. (lock, EXIT_OK), or (None,
-    the exit status) when the run cannot start, with the reason on stderr."""
+    stderr) and upload what earlier runs spooled. (lock, EXIT_OK, what was
+    uploaded), or (None, the exit status, ...) when the run cannot start, with
+    the reason on stderr."""
     lock = RunLock(archive, source, run_id)
     try:
         lock.acquire()
     except LockHeld as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return None, EXIT_LOCKED
+        return None, EXIT_LOCKED, Uploaded()
     except ArchiveError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return None, EXIT_ARCHIVE
+        return None, EXIT_ARCHIVE, Uploaded()
     if lock.recovered_from:
         print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
               f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
-    if not upload_spool(archive, source, spool_dir):
+    uploaded = upload_spool(archive, source, spool_dir)
+    if uploaded is None:
         lock.release()
-        return None, EXIT_ARCHIVE
-    return lock, EXIT_OK
+        return None, EXIT_ARCHIVE, Uploaded()
+    return lock, EXIT_OK, uploaded
 
 
 def upload_spools(source_keys: list[str], archive: Archive, spool_dir: str | None) -> int:
@@ -191,7 +194,7 @@ def upload_spools(source_keys: list[str], archive: Archive, spool_dir: str | Non
         if not Spool(spool_dir or DEFAULT_SPOOL_DIR, archive.uri).pending(key):
             print(f"{key}: nothing spooled", file=sys.stderr)
             continue
-        lock, lock_status = take_run_lock(archive, key, new_run_id(), spool_dir)
+        lock, lock_status, _ = take_run_lock(archive, key, new_run_id(), spool_dir)
         if lock is None:
             status = max(status, lock_status)
             continue
@@ -210,7 +213,7 @@ def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
     process = CrawlerProcess(settings)
     for key in source_keys:
         run_id = new_run_id()
-        lock, lock_status = take_run_lock(archive, key, run_id, settings.get("SPOOL_DIR"))
+        lock, lock_status, uploaded = take_run_lock(archive, key, run_id, settings.get("SPOOL_DIR"))
         if lock is None:
             status = max(status, lock_status)
             continue
@@ -221,7 +224,7 @@ def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
         # The first crawler installs the reactor, as CrawlerProcess.create_crawler does.
         crawler = Crawler(NewsSpider, run_settings, init_reactor=not runs)
         process.crawl(crawler)
-        runs.append(Run(key, run_id, crawler, lock))
+        runs.append(Run(key, run_id, crawler, lock, uploaded))
     try:
         if runs:
             process.start()
@@ -261,6 +264,7 @@ def finish(run: Run, archive: Archive) -> int:
               file=sys.stderr)
     recovered = run.lock.recovered_from
     manifest = summary.manifest(archive.uri, run_status, spooled_rows=spooled,
+                                spool_uploaded=asdict(run.spool_uploaded),
                                 lock_recovered_from=recovered.run_id if recovered else None,
                                 performance=performance(summary.stats))
     manifest_path = f"_runs/{run.source}/{run.run_id}.json"

@@ -15,7 +15,7 @@ from pipelines.ledger import Ledger
 from pipelines.spool import Spool, Uploaded
 from pipelines.storage import open_archive
 from schemas import ARTICLE_SCHEMA
-from tests.archive_readers import list_files, read_dataset
+from tests.archive_readers import list_files, read_dataset, read_json
 from tests.conftest import FAST_CRAWL, REPO, clean_env, run_crawl
 from tests.fixture_site import FIXTURE_SITE, FixtureSite
 from tests.s3_server import S3TestServer
@@ -54,7 +54,7 @@ def test_a_spool_is_uploaded_without_what_another_machine_archived_since(tmp_pat
     spool_rows(spool, "articles/source=abc/date=2019-05-14/HERE-00001.parquet",
                [row(both, 1), row(only_here, 1), row(corrected, 2)])
 
-    assert upload_spool(archive, "abc", str(tmp_path / "spool"))
+    assert upload_spool(archive, "abc", str(tmp_path / "spool")) == Uploaded(files=1, rows_left_out=1)
     assert capsys.readouterr().err == (f"uploaded 1 files spooled by earlier runs from {spool.root}; "
                                        "1 rows left out, the archive holds them already\n")
     articles = read_dataset(archive.uri, "articles", {})
@@ -113,6 +113,7 @@ def test_s3_outage_mid_run_spools_and_next_run_uploads_without_duplicates(tmp_pa
             assert second.returncode == EXIT_OK, second.stderr[-3000:]
             # 3 article files, 1 rejection file, 1 raw WARC file, 1 manifest.
             assert "uploaded 6 files spooled by earlier runs" in second.stderr
+            assert "rows left out" not in second.stderr      # the store had none of them
             # The spooled articles were known to the second run: not fetched again.
             assert not [p for p, code in site.responses if p.endswith(".html") and code == 200
                         and "about" not in p]
@@ -120,7 +121,9 @@ def test_s3_outage_mid_run_spools_and_next_run_uploads_without_duplicates(tmp_pa
         assert articles.num_rows == 3
         assert len(set(articles.column("article_id").to_pylist())) == 3
         assert Spool(tmp_path / "spool", f"s3://{bucket}/news").pending() == []
-        assert len(list_files(f"s3://{bucket}/news", "_runs/abc", env)) == 2
+        manifests = [read_json(f"s3://{bucket}/news", path, env)
+                     for path in list_files(f"s3://{bucket}/news", "_runs/abc", env)]
+        assert sorted(m["spool_uploaded"]["files"] for m in manifests) == [0, 6]
         # Every row points into a WARC file that reached the archive.
         raw_files = set(list_files(f"s3://{bucket}/news", "raw", env))
         assert set(articles.column("warc_filename").to_pylist()) <= raw_files

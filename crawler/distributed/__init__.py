@@ -68,7 +68,7 @@ import sys
 import threading
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
@@ -1068,7 +1068,7 @@ def coordinate(source_key: str, start_urls: list[str], archive, overrides: dict[
         print(f"error: REDIS_URL {redacted(redis_url)}: {exc}", file=sys.stderr)
         return EXIT_ARCHIVE
     run_id = new_run_id()
-    lock, lock_status = take_run_lock(archive, source_key, run_id, settings.get("SPOOL_DIR"))
+    lock, lock_status, uploaded = take_run_lock(archive, source_key, run_id, settings.get("SPOOL_DIR"))
     if lock is None:
         return lock_status
     keys = RunKeys(source_key, run_id)
@@ -1122,7 +1122,8 @@ def coordinate(source_key: str, start_urls: list[str], archive, overrides: dict[
             state.save()
         recovered = lock.recovered_from
         manifest = summary.manifest(
-            archive.uri, status, lock_recovered_from=recovered.run_id if recovered else None,
+            archive.uri, status, spool_uploaded=asdict(uploaded),
+            lock_recovered_from=recovered.run_id if recovered else None,
             distributed={"redis_url": redacted(redis_url), "workers": worker_report,
                          "articles_claimed_by_another_worker":
                              int(stats.get("archive/articles_claimed_by_another_worker", 0))})
