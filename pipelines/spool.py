@@ -3,10 +3,11 @@
 When the archive cannot be written (endpoint down, bucket gone, credentials
 revoked mid-run), every finished Parquet file or manifest is kept under
 ``SPOOL_DIR/<archive key>/<the path it was meant to have>``; the run ends with
-a non-zero status saying how many rows wait where, and the next run uploads
-the spool before it crawls. A spooled file keeps its unique name, so
-uploading it twice (a crash between upload and removal) overwrites, never
-duplicates.
+a non-zero status saying how many rows wait where, and the next run of each
+source uploads that source's files before it crawls (`make upload-spool`
+without crawling). A spooled file keeps its unique name, and its rows go up
+only if the archive does not hold them: uploading it twice (a crash between
+upload and removal) never duplicates.
 
 State lives in the archive, so while a machine's files wait in its spool
 another machine may run the source and archive the same pages. Rows are
