@@ -33,6 +33,7 @@ from crawler.distributed import (
     LeasingQueue,
     LocalWorker,
     RunKeys,
+    RunScheduler,
     WorkerExtension,
     WorkerLost,
     crawl_complete,
@@ -380,7 +381,7 @@ class _Spider(Spider):
 def test_leased_requests_of_a_lost_worker_go_back_to_the_queue(rdb):
     keys = RunKeys("unit", "run1")
     spider = _Spider()
-    queue = LeasingQueue(rdb, spider, keys.requests, keys.inflight("w1"))
+    queue = LeasingQueue(rdb, spider, keys, "w1")
     for n in range(3):
         queue.push(Request(f"http://example.org/{n}"))
     rdb.hset(keys.workers, "w1", "{}")
@@ -399,17 +400,24 @@ def test_leased_requests_of_a_lost_worker_go_back_to_the_queue(rdb):
 
 def test_a_worker_that_outlives_its_run_leaves_no_key_that_never_expires(tmp_path, rdb, redis_url):
     """Declared lost, a worker may resume after the coordinator deleted the
-    run's keys; what it reports then expires as the run's keys do (it stayed
-    in Redis for good)."""
+    run's keys: it queues and takes nothing more, and what it reports expires
+    as the run's keys do (they stayed in Redis for good)."""
     from scrapy.settings import Settings
     from scrapy.utils.test import get_crawler
-    keys = RunKeys("abc", "run-outlived")
+    keys = registered(rdb, RunKeys("abc", "run-outlived"), "w1")
     coordinator = Coordinator(rdb, keys, redis_url, Settings(), open_archive(str(tmp_path / "archive")))
     worker = WorkerExtension(get_crawler(), rdb, keys, "w1", key_ttl=600)
+    scheduler = RunScheduler(rdb, keys, "w1", worker.crawler.stats)
+    scheduler.open(_Spider())
+    assert scheduler.enqueue_request(Request("http://example.org/1"))
+    assert not scheduler.enqueue_request(Request("http://example.org/1"))     # a duplicate
     worker.report_progress()
     coordinator.cleanup()
     assert rdb.keys(f"{keys.prefix}:*") == []
-    worker.report_progress()                    # it resumes after the run
+    # It resumes after the run: a page it had found, a page to take, its counts.
+    assert not scheduler.enqueue_request(Request("http://example.org/2"))
+    assert scheduler.next_request() is None
+    worker.report_progress()
     assert rdb.keys(f"{keys.prefix}:*") == [keys.progress.encode()]
     assert 0 < rdb.ttl(keys.progress) <= 600
 

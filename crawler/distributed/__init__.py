@@ -192,17 +192,36 @@ def redis_client(redis_url: str):
 
 # --- the queue with leases --------------------------------------------------------
 
-# Pop the best request and lease it to a worker in one atomic step; the lease id
-# is the SHA-1 of the serialized request. A worker declared lost gets nothing:
-# no one would requeue what it took.
-_POP_LEASED = """
-if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return false end
-local item = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+# The scripts a worker (ARGV[1]) runs to change its run open with this check, in
+# the same atomic step as what they do: nothing for a worker declared lost
+# (KEYS[1]; what it holds is the other workers' now), or no longer registered
+# in the run (KEYS[2]; the run's keys are deleted at its end, and a worker that
+# resumes after it must not create them again, never to expire).
+_IF_IN_THE_RUN = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
+  return false
+end
+"""
+
+# Pop the best request of the queue (KEYS[3]) and lease it to the worker
+# (KEYS[4]) in one atomic step; the lease id is the SHA-1 of the serialized
+# request. A worker declared lost gets nothing: no one would requeue what it took.
+_POP_LEASED = _IF_IN_THE_RUN + """
+local item = redis.call('ZRANGE', KEYS[3], 0, 0)[1]
 if not item then return false end
-redis.call('ZREM', KEYS[1], item)
+redis.call('ZREM', KEYS[3], item)
 local lease = redis.sha1hex(item)
-redis.call('HSET', KEYS[2], lease, item)
+redis.call('HSET', KEYS[4], lease, item)
 return {lease, item}
+"""
+# Queue the request ARGV[4] at score ARGV[3] (KEYS[4]) unless its fingerprint
+# ARGV[2] is in the run's duplicate filter (KEYS[3]) already; ARGV[5] '1': not
+# filtered. The filter and the queue change in one step, so no fingerprint is
+# marked seen for a request that was not queued. 1: queued, 0: a duplicate.
+_ENQUEUE = _IF_IN_THE_RUN + """
+if ARGV[5] ~= '1' and redis.call('SADD', KEYS[3], ARGV[2]) == 0 then return 0 end
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
+return 1
 """
 # A lost worker's leased requests back to the queue (at default priority).
 _REQUEUE = """
@@ -225,16 +244,16 @@ return 1
 class LeasingQueue(PriorityQueue):
     """scrapy-redis' priority queue, where `pop` leases the request to this worker."""
 
-    def __init__(self, server, spider, key: str, inflight_key: str, serializer=None,
-                 lost_key: str = "", worker: str = ""):
-        super().__init__(server, spider, key, serializer)
-        self.inflight_key = inflight_key
-        self.lost_key, self.worker = lost_key, worker
+    def __init__(self, server, spider, keys: RunKeys, worker: str = "", serializer=None):
+        super().__init__(server, spider, keys.requests, serializer)
+        self.keys, self.worker = keys, worker
+        self.inflight_key = keys.inflight(worker)
         self._pop = server.register_script(_POP_LEASED)
         self.leased: dict[str, Request] = {}
 
     def pop(self, timeout: int = 0) -> Request | None:
-        got = self._pop(keys=[self.key, self.inflight_key, self.lost_key], args=[self.worker])
+        got = self._pop(keys=[self.keys.lost, self.keys.workers, self.key, self.inflight_key],
+                        args=[self.worker])
         if not got:
             return None
         lease, data = got
@@ -283,9 +302,9 @@ class RunScheduler(Scheduler):
         super().__init__(server, persist=True, queue_key=keys.requests,
                          dupefilter=RunDupeFilter(server, keys.dupefilter),
                          dupefilter_key=keys.dupefilter)
-        self.inflight_key = keys.inflight(worker)
-        self.lost_key, self.worker = keys.lost, worker
+        self.keys, self.worker = keys, worker
         self.stats = stats
+        self._enqueue = server.register_script(_ENQUEUE)
 
     @classmethod
     def from_crawler(cls, crawler) -> "RunScheduler":
@@ -301,16 +320,20 @@ class RunScheduler(Scheduler):
 
     def open(self, spider) -> None:
         self.spider = spider
-        self.queue = LeasingQueue(self.server, spider, self.queue_key, self.inflight_key,
-                                  self.serializer, lost_key=self.lost_key, worker=self.worker)
+        self.queue = LeasingQueue(self.server, spider, self.keys, self.worker, self.serializer)
 
-    # As scrapy-redis', without the deprecated `spider=` argument of inc_value.
+    # As scrapy-redis' (filter, then push), in one step, for a worker in the run.
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
+        queued = self._enqueue(
+            keys=[self.keys.lost, self.keys.workers, self.keys.dupefilter, self.keys.requests],
+            args=[self.worker, self.df.request_fingerprint(request), -request.priority,
+                  self.queue._encode_request(request), int(request.dont_filter)])
+        if queued is None:      # out of the run: its pages are the other workers' now
+            return False
+        if not queued:
             self.df.log(request, self.spider)
             return False
         self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
         return True
 
     def next_request(self) -> Request | None:
@@ -381,15 +404,6 @@ class ClusterThrottledHTTPHandler(HTTP11DownloadHandler):
 
 
 # --- archiving once ----------------------------------------------------------------
-
-# Scripts of a worker that archives (ARGV[1]) open with this check, in the same
-# atomic step as what they do: nothing for a worker declared lost (KEYS[1]), or
-# no longer registered in the run (KEYS[2]; the run's keys are deleted at its end).
-_IF_IN_THE_RUN = """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 or redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
-  return false
-end
-"""
 
 # Claim fields (KEYS[3]) as rows of the file ARGV[2]; returns the 0-based
 # positions of the fields it holds. A claim's value names its file, so the
@@ -916,7 +930,7 @@ class Coordinator:
 
     def seed(self, spider: NewsSpider) -> int:
         """The entry points, once, into the run's queue (and its duplicate filter)."""
-        queue = LeasingQueue(self.server, spider, self.keys.requests, inflight_key="")
+        queue = LeasingQueue(self.server, spider, self.keys)
         dupefilter = RunDupeFilter(self.server, self.keys.dupefilter)
         seeded = 0
         for url in spider.source.entry_points:
