@@ -190,8 +190,9 @@ def upload_spools(source_keys: list[str], archive: Archive, spool_dir: str | Non
     under the source's lock, as before a run, and nothing is crawled (a
     machine leaving the cluster, or one that only ran workers)."""
     status = EXIT_OK
+    spool = Spool(spool_dir or DEFAULT_SPOOL_DIR, archive.uri)
     for key in source_keys:
-        if not Spool(spool_dir or DEFAULT_SPOOL_DIR, archive.uri).pending(key):
+        if not spool.pending(key):
             print(f"{key}: nothing spooled", file=sys.stderr)
             continue
         lock, lock_status, _ = take_run_lock(archive, key, new_run_id(), spool_dir)
