@@ -83,6 +83,26 @@ def test_make_upload_spool_uploads_without_crawling(tmp_path, monkeypatch, capsy
     assert capsys.readouterr().err == "abc: nothing spooled\n"
 
 
+def test_make_upload_spool_leaves_the_spool_to_a_run_in_progress(tmp_path, monkeypatch):
+    """The run holding the source's lock has its ledger loaded: what it would
+    not know of, it could fetch and archive again."""
+    from crawler.lock import RunLock
+    from crawler.run import EXIT_LOCKED, main
+    archive = open_archive(str(tmp_path / "archive"), environ={})
+    spool = Spool(tmp_path / "spool", archive.uri)
+    relpath = "articles/source=abc/date=2019-05-14/r-00001.parquet"
+    spool_rows(spool, relpath, [row("a" * 32, 1)])
+    monkeypatch.setenv("ARCHIVE_URI", archive.uri)
+    monkeypatch.setenv("SPOOL_DIR", str(tmp_path / "spool"))
+    running = RunLock(archive, "abc", "20261203T000000Z-running")
+    running.acquire()
+    try:
+        assert main(["abc", "--upload-spool"]) == EXIT_LOCKED
+    finally:
+        running.release()
+    assert spool.pending() == [relpath]
+
+
 @pytest.mark.s3
 def test_s3_outage_mid_run_spools_and_next_run_uploads_without_duplicates(tmp_path):
     server = S3TestServer(tmp_path / "seaweedfs").start()
