@@ -32,7 +32,8 @@ import pyarrow.parquet as pq
 
 from pipelines.dedup import assign_version
 from pipelines.ledger import Ledger
-from pipelines.storage import PARQUET_COMPRESSION, Archive, write_file_atomically
+from pipelines.storage import (PARQUET_COMPRESSION, Archive, release_arrow_memory,
+                               write_file_atomically)
 
 DEFAULT_SPOOL_DIR = "./spool"
 # The datasets whose rows are uploaded against the ledger; any other file
@@ -112,20 +113,48 @@ class Spool:
                 dataset = relpath.split("/", 1)[0]
                 if dataset in _ROW_DATASETS:
                     table = pq.ParquetFile(path).read()
-                    rows = table.to_pylist()
+                    judged = [c for c in _DECIDED_BY[dataset] if c in table.schema.names]
+                    rows = table.select(judged).to_pylist()
                     kept = _not_archived(dataset, rows, ledger, known_rejections)
                     if kept and keep is not None:
                         kept = keep(dataset, relpath, kept)
                     uploaded.rows_left_out += len(rows) - len(kept)
                     if kept:
-                        _publish_rows(archive, relpath, pa.Table.from_pylist(kept, schema=table.schema),
-                                      commit)
+                        _publish_rows(archive, relpath, _kept_rows(table, rows, kept), commit)
                         uploaded.files += 1
+                    del table
+                    release_arrow_memory()
                 else:
                     archive.publish_file(relpath, str(path))
                     uploaded.files += 1
                 path.unlink()
         return uploaded
+
+
+# The columns a spooled row is judged by (assign_version and the ledger read
+# these): the rows are read as Python objects without their bodies, and the
+# file is rewritten from its Arrow table.
+_DECIDED_BY = {
+    "articles": ["article_id", "url", "canonical_url", "content_sha256", "extractor_version",
+                 "version", "modified_at", "listed_modified_at", "fetched_at"],
+    "rejects": ["url", "reason"],
+}
+# What assign_version may change in a row it keeps (a correction's number and date).
+_RENUMBERED = ("version", "modified_at")
+
+
+def _kept_rows(table: pa.Table, rows: list[dict[str, Any]], kept: list[dict[str, Any]]) -> pa.Table:
+    """`table`'s rows whose judged columns are in `kept` (the same objects), with
+    the columns assign_version renumbered."""
+    kept_ids = {id(row) for row in kept}
+    positions = [i for i, row in enumerate(rows) if id(row) in kept_ids]
+    table = table.take(positions)
+    for name in _RENUMBERED:
+        if name in table.schema.names:
+            index = table.schema.get_field_index(name)
+            values = pa.array([rows[i][name] for i in positions], type=table.schema.field(name).type)
+            table = table.set_column(index, table.schema.field(name), values)
+    return table
 
 
 def _not_archived(dataset: str, rows: list[dict[str, Any]], ledger: Ledger,
