@@ -25,6 +25,12 @@ class PageRejected(DropItem):
         self.detail = detail
 
 
+def rejection_key(row: dict[str, Any]) -> tuple[str, str]:
+    """What a recorded rejection is known by: a page that keeps failing the
+    same way is recorded once (pipelines.dedup.load_rejection_ledger)."""
+    return row["url"], row["reason"]
+
+
 def excerpt(item: Any) -> str | None:
     """A short piece of the page's text, to tell what was rejected."""
     text = getattr(item, "html", None) or (item.get("body") if isinstance(item, dict) else None)

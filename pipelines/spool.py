@@ -32,19 +32,17 @@ import pyarrow.parquet as pq
 
 from pipelines.dedup import assign_version
 from pipelines.ledger import Ledger
+from pipelines.rejections import rejection_key
 from pipelines.storage import (PARQUET_COMPRESSION, Archive, release_arrow_memory,
                                write_file_atomically)
 
 DEFAULT_SPOOL_DIR = "./spool"
-# The datasets whose rows are uploaded against the ledger; any other file
-# (raw WARC files, run manifests) is published as it is.
-_ROW_DATASETS = ("articles", "rejects")
 
 
 def of_source(relpath: str, source: str) -> bool:
     """`articles/source=abc/...`, `raw/source=abc/...`, `_runs/abc/...`."""
     parts = relpath.split("/")
-    return f"source={source}" in parts or parts[:2] in (["_runs", source], ["_state", source])
+    return f"source={source}" in parts or parts[:2] == ["_runs", source]
 
 
 @dataclass
@@ -111,7 +109,7 @@ class Spool:
                 if skip_run and path.name.startswith(f"{skip_run}-"):
                     continue
                 dataset = relpath.split("/", 1)[0]
-                if dataset in _ROW_DATASETS:
+                if dataset in _DECIDED_BY:
                     table = pq.ParquetFile(path).read()
                     judged = [c for c in _DECIDED_BY[dataset] if c in table.schema.names]
                     rows = table.select(judged).to_pylist()
@@ -131,9 +129,10 @@ class Spool:
         return uploaded
 
 
-# The columns a spooled row is judged by (assign_version and the ledger read
-# these): the rows are read as Python objects without their bodies, and the
-# file is rewritten from its Arrow table.
+# The datasets whose rows are uploaded against the ledger (any other file, raw
+# WARC files and run manifests, is published as it is), and the columns a row
+# is judged by (assign_version and the ledger read these): the rows are read as
+# Python objects without their bodies, and the file is rewritten from its Arrow table.
 _DECIDED_BY = {
     "articles": ["article_id", "url", "canonical_url", "content_sha256", "extractor_version",
                  "version", "modified_at", "listed_modified_at", "fetched_at"],
@@ -161,8 +160,8 @@ def _not_archived(dataset: str, rows: list[dict[str, Any]], ledger: Ledger,
                   known_rejections: set[tuple[str, str]]) -> list[dict[str, Any]]:
     if dataset == "articles":
         return [row for row in rows if assign_version(row, ledger) is not None]
-    kept = [row for row in rows if (row["url"], row["reason"]) not in known_rejections]
-    known_rejections.update((row["url"], row["reason"]) for row in kept)
+    kept = [row for row in rows if rejection_key(row) not in known_rejections]
+    known_rejections.update(rejection_key(row) for row in kept)
     return kept
 
 

@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from scrapy import signals
 
 from pipelines.dedup import load_rejection_ledger
-from pipelines.rejections import PageRejected, rejection_row
+from pipelines.rejections import PageRejected, rejection_key, rejection_row
 from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
 from pipelines.storage import (PARQUET_COMPRESSION, Archive, ArchiveError, open_archive,
                                release_arrow_memory)
@@ -324,8 +324,8 @@ class ParquetArchiveWriter:
         if isinstance(exception, PageRejected):
             self.stats.inc_value(f"rejected/{exception.reason}")
             row = rejection_row(item, exception.reason, exception.detail)
-            if (row["url"], row["reason"]) not in self.known_rejections:
-                self.known_rejections.add((row["url"], row["reason"]))
+            if rejection_key(row) not in self.known_rejections:
+                self.known_rejections.add(rejection_key(row))
                 self.rejects.add(row)
 
     def count_published(self, writer: ParquetDatasetWriter) -> None:

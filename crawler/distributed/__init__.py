@@ -83,6 +83,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
 from crawler.spiders.news import NewsSpider
+from pipelines.rejections import rejection_key
 from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
 from pipelines.storage import ArchiveError
 from pipelines.writer import ParquetArchiveWriter, ParquetDatasetWriter
@@ -98,16 +99,6 @@ DEFAULT_WORKER_TIMEOUT = 30
 # Every key of a run expires this long after the coordinator last touched it, so
 # a coordinator killed with SIGKILL leaves nothing behind for good.
 DEFAULT_KEY_TTL = 24 * 3600
-
-
-def hset_expiring(server, key: str, field: str, value: str, ttl: int) -> None:
-    """Write a worker's entry in one of its run's hashes, the key expiring as
-    the coordinator's keys do: a worker may outlive its run (declared lost,
-    it resumes after the coordinator deleted the run's keys)."""
-    with server.pipeline() as pipe:
-        pipe.hset(key, field, value)
-        pipe.expire(key, ttl)
-        pipe.execute()
 # The coordinator gives up a run no worker has worked on for this long.
 # (also how long a worker waits for a run to join).
 DEFAULT_NO_WORKER_TIMEOUT = 120
@@ -188,6 +179,16 @@ def redacted(url: str) -> str:
 
 def redis_client(redis_url: str):
     return connection.get_redis(url=redis_url, **connection.defaults.REDIS_PARAMS)
+
+
+def hset_expiring(server, key: str, field: str, value: str, ttl: int) -> None:
+    """Write a worker's entry in one of its run's hashes, the key expiring as
+    the coordinator's keys do: a worker may outlive its run (declared lost,
+    it resumes after the coordinator deleted the run's keys)."""
+    with server.pipeline() as pipe:
+        pipe.hset(key, field, value)
+        pipe.expire(key, ttl)
+        pipe.execute()
 
 
 # --- the queue with leases --------------------------------------------------------
@@ -431,7 +432,7 @@ return 1
 
 CLAIM_KEYS: dict[str, Callable[[dict], str]] = {
     "articles": lambda row: row["article_id"],
-    "rejects": lambda row: f"{row['url']} {row['reason']}",
+    "rejects": lambda row: " ".join(rejection_key(row)),
 }
 
 
