@@ -11,7 +11,7 @@ import json
 import re
 from copy import deepcopy
 from html import unescape as html_unescape
-from datetime import datetime, timezone, tzinfo
+from datetime import date, datetime, timezone, tzinfo
 from typing import Any, Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
@@ -587,8 +587,11 @@ def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timez
     A date found only in the text yields to a full date in the URL's path
     (see `url_path_date`)."""
     structured = _structured_date_count(tree, ld)
-    stated = [parse_datetime(v, default_tz, now) for v in _stated_published_values(tree, ld)]
-    chosen = printed_among_stated([d for d in stated if d is not None], tree, default_tz, now)
+    stated = [d for d in (parse_datetime(v, default_tz, now)
+                          for v in _stated_published_values(tree, ld)) if d is not None]
+    if len(stated) == 1:
+        stated += filter(None, [time_elements_day(tree, default_tz, now)])
+    chosen = printed_among_stated(stated, tree, default_tz, now)
     if chosen is not None:
         return chosen
     for index, value in enumerate(_date_candidates(tree, "datePublished", PUBLISHED_META, ld)):
@@ -596,7 +599,10 @@ def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timez
         if parsed:
             if index >= structured:
                 return prefer_url_date(parsed, url_path_date(url, now))
-            if _only_generic_date_meta(tree, value, ld):
+            # A generic meta whose day the page prints is confirmed (the first
+            # date printed may be a header's clock showing today's date).
+            if _only_generic_date_meta(tree, value, ld) \
+                    and _first_printed_among(tree, {parsed.date()}, default_tz, now) is None:
                 first = next(_printed_dates(tree), None)
                 printed = parse_datetime(first, default_tz, now) if first else None
                 return printed or parsed
@@ -691,6 +697,20 @@ def _stated_published_values(tree: lxml_html.HtmlElement,
     return values
 
 
+def time_elements_day(tree: lxml_html.HtmlElement, default_tz: tzinfo,
+                      now: datetime | None) -> datetime | None:
+    """The date every <time datetime> outside other items' blocks states,
+    when there is at least one and they all agree on the day. Set against a
+    lone <meta> that says otherwise (article:published_time the 15th, five
+    <time>s "25.01.2022" under a calendar icon), it lets the day the page
+    prints decide (printed_among_stated)."""
+    times = [parse_datetime(el.get("datetime"), default_tz, now) for el in tree.iter("time")
+             if el.get("datetime") and not in_other_content(el)]
+    if not times or None in times or len({t.date() for t in times}) != 1:
+        return None
+    return times[0]
+
+
 def printed_among_stated(stated: list[datetime], tree: lxml_html.HtmlElement,
                          default_tz: tzinfo, now: datetime | None) -> datetime | None:
     """When the stated publication dates disagree on the day (JSON-LD the
@@ -701,6 +721,14 @@ def printed_among_stated(stated: list[datetime], tree: lxml_html.HtmlElement,
     days = {d.date() for d in stated}
     if len(days) < 2:
         return None
+    printed = _first_printed_among(tree, days, default_tz, now)
+    return next(d for d in stated if d.date() == printed) if printed else None
+
+
+def _first_printed_among(tree: lxml_html.HtmlElement, days: set[date], default_tz: tzinfo,
+                         now: datetime | None) -> date | None:
+    """The first of `days` the page prints in a short text outside other
+    items' blocks."""
     for text in _TEXT_NODES(tree):
         if len(text) > 1000 or len(text.strip()) > 120:
             continue
@@ -710,7 +738,7 @@ def printed_among_stated(stated: list[datetime], tree: lxml_html.HtmlElement,
             parent = text.getparent()
             if parent is not None and parent.tag not in ("script", "style") \
                     and not in_other_content(parent):
-                return next(d for d in stated if d.date() == printed.date())
+                return printed.date()
     return None
 
 
@@ -794,10 +822,17 @@ def _printed_dates(tree: lxml_html.HtmlElement) -> Iterator[str]:
             if not text.strip() and el.tail:
                 # an icon (<i class="fa fa-calendar"></i> 16.10.2021): the date follows it
                 text = el.tail
-            if len(text) < 200:
+            if len(text) < 200 and not _CLOCK_LABEL_RE.match(text):
                 printed = find_visible_date(text)
                 if printed and not in_other_content(el):
                     yield printed
+
+
+# A clock, not a dateline: forums and portals print the reader's current time
+# ("Aktuelle Zeit: 14.10.2020, 12:18", "It is currently Sat Oct 19, 2019").
+_CLOCK_LABEL_RE = re.compile(
+    r"\s*(?:aktuelle zeit|it is currently|current time|heure actuelle|hora actual|"
+    r"heute ist|today is)\b", re.I)
 
 
 def extract_modified_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,

@@ -455,6 +455,45 @@ def test_published_at_generic_date_meta(metas, expected_day):
     assert value.day == expected_day
 
 
+def test_published_at_generic_date_meta_confirmed_by_the_page():
+    # The header's clock prints today's date as "date"; the breadcrumb prints
+    # the meta's day: the meta is the article's date.
+    markup = ('<head><meta name="date" content="2017-05-01T17:05:00+0200"></head><body>'
+              '<header><span class="site-date">Mittwoch, 26.02.2020</span></header>'
+              '<div class="crumbs"><span>Kultur</span><span>01.05.2017</span></div>'
+              '<h1>H</h1><p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2021, 1, 1, tzinfo=timezone.utc))
+    assert value == datetime(2017, 5, 1, 15, 5, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("clock, expected", [
+    # A forum's clock is the reader's current time, not the post's.
+    ("Aktuelle Zeit: 14.10.2020, 12:18", "2009-01-21"),
+    ("It is currently Wed Oct 14, 2020 12:18 pm", "2009-01-21"),
+])
+def test_published_at_skips_a_printed_clock(clock, expected):
+    markup = (f'<body><p class="time">{clock}</p><h1>H</h1>'
+              '<p class="post-date">21.01.2009, 05:42</p><p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2021, 1, 1, tzinfo=timezone.utc))
+    assert value.date().isoformat() == expected
+
+
+@pytest.mark.parametrize("times, expected", [
+    # A lone meta against every <time> of the article, printed: the page's day.
+    ('<time datetime="2022-01-25">25.01.2022</time>' * 2, "2022-01-25"),
+    # The <time>s disagree among themselves: the meta.
+    ('<time datetime="2022-01-25">25.01.2022</time><time datetime="2022-01-24">24.01.2022</time>',
+     "2022-01-15"),
+    # The <time>'s day is not printed: the meta.
+    ('<time datetime="2022-01-25"></time>', "2022-01-15"),
+])
+def test_published_at_lone_meta_against_the_time_elements(times, expected):
+    markup = ('<head><meta property="article:published_time" content="2022-01-15"></head>'
+              f'<body><h1>H</h1><div class="meta">{times}</div><p>x</p></body>')
+    value = extract_published_at(tree(markup), now=datetime(2023, 1, 1, tzinfo=timezone.utc))
+    assert value.date().isoformat() == expected
+
+
 @pytest.mark.parametrize("body, expected", [
     ('<h1>H</h1><address>By Tim Anderson</address><p>Text.</p>', ["Tim Anderson"]),
     ('<h1>H</h1><p>Veröffentlicht am 13. März 2019 von Michael Veeser-Dombrowski</p>',
