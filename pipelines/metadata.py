@@ -927,7 +927,7 @@ def extract_authors(tree: lxml_html.HtmlElement,
     def people(names: list[str], typed_people: bool = False) -> list[str]:
         # A typed Person of two words or more is trusted over the site name.
         if not typed_people:
-            names = [without_publisher(n, publisher) for n in names]
+            names = [without_publisher(before_outlet(n, publisher), publisher) for n in names]
         return [n for n in clean_authors(names)
                 if not is_publisher_name(n, set() if typed_people and len(n.split()) > 1
                                          else publisher)]
@@ -1176,6 +1176,25 @@ def without_publisher(name: str, publisher_keys: set[str]) -> str:
     if len(kept) == len(segments):
         return name
     return ", ".join(segment for segment in kept if re.fullmatch(_NAME, segment.strip()))
+
+
+# Words that make a byline segment a newsroom, not a person ("BBC News",
+# "Associated Press", "Foreign Desk").
+_OUTLET_RE = re.compile(r"\b(?:news|radio|press|wire|reuters|associated|agency|desk|staff)\b",
+                        re.I)
+
+
+def before_outlet(field: str, publisher_keys: set[str]) -> str:
+    """A byline's names, without the bureau after its outlet: in 'Nada
+    Tawfik, BBC News, New York' (or 'Jane Roe, AP, Washington') the outlet
+    closes the list of people, and what follows it is the place."""
+    segments = field.split(",")
+    for index, segment in enumerate(segments[1:], 1):
+        words = segment.strip()
+        if _letters_key(words) in publisher_keys or words.casefold() in NEWS_AGENCIES \
+                or _ACRONYM_RE.match(words) or _OUTLET_RE.search(words):
+            return ",".join(segments[:index])
+    return field
 
 
 def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:

@@ -354,6 +354,20 @@ def test_authors_publisher_is_not_an_author(markup, expected):
     assert extract_authors(tree(markup), url="https://www.cybercook.com.br/receita") == expected
 
 
+@pytest.mark.parametrize("byline, expected", [
+    # The outlet closes the list of people; the bureau's place follows it.
+    ("By Nada Tawfik, BBC News, New York", ["Nada Tawfik"]),
+    ("JOSH BOAK and Jane Roe, AP, Washington", ["JOSH BOAK", "Jane Roe"]),
+    ("Jane Roe, The Daily Planet, Metropolis", ["Jane Roe"]),
+    # Without an outlet every name stays.
+    ("Jane Roe, John Doe, Max Mustermann", ["Jane Roe", "John Doe", "Max Mustermann"]),
+])
+def test_authors_bureau_after_the_outlet_is_not_an_author(byline, expected):
+    markup = ('<head><meta property="og:site_name" content="The Daily Planet">'
+              f'<meta name="author" content="{byline}"></head><body><p>x</p></body>')
+    assert extract_authors(tree(markup)) == expected
+
+
 def test_authors_fall_through_to_byline_when_meta_is_not_a_person():
     markup = '<head><meta name="author" content="LAOLA1.at"></head><body><p>x</p></body>'
     assert extract_authors(tree(markup), fallback=lambda: "Alexander Karper") == ["Alexander Karper"]
