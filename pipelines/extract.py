@@ -40,12 +40,12 @@ from pipelines import EXTRACTOR_VERSION
 from pipelines.cleanup import clean_paragraphs
 from pipelines.dates import parse_datetime
 from pipelines.ids import article_id
+from pipelines.language import declared_language, page_language
 from pipelines.metadata import (
     extract_authors,
     extract_canonical_url,
     extract_description,
     extract_image_credit,
-    extract_language,
     extract_modified_at,
     extract_published_at,
     labelled_published_date,
@@ -211,12 +211,12 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         raise Rejected("soft_404", f"an error page answered with HTTP {context.http_status}: {title!r}")
     description = extract_description(tree)
     image_credit = extract_image_credit(tree)
-    language = extract_language(tree)
+    declared = declared_language(tree)
     # Metadata first, on the untouched tree; trafilatura only for the text.
     published_at = extract_published_at(tree, context.default_tz, now=fetched_at, ld=ld,
                                         url=context.url) \
         or fallback_published_at(tree, context.url, fetched_at,
-                                 date_languages(language, context.languages))
+                                 date_languages(declared, context.languages))
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
     authors = extract_authors(tree, fallback=lambda: _byline_author(tree), ld=ld,
                               url=context.url)
@@ -246,7 +246,7 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         "dateline": cleaned.dateline,
         "rights": cleaned.rights or extract_rights(tree, ld=ld),
         "image_credit": cleaned.image_credit,
-        "language": language,
+        "language": page_language(declared, body),
         "description": description,
         "fetched_at": fetched_at,
         "http_status": context.http_status,
@@ -280,14 +280,14 @@ def fallback_published_at(tree: lxml_html.HtmlElement, url: str, now: datetime,
     return parse_datetime(value, timezone.utc, now) if value else None
 
 
-def date_languages(page_language: str | None, source_languages: tuple[str, ...] = ()
+def date_languages(declared: str | None, source_languages: tuple[str, ...] = ()
                    ) -> tuple[str, ...]:
     """The languages a page's dates in words are read in: the language the page
-    declares (extract_language), else its source's; only those dateparser
+    declares (declared_language), else its source's; only those dateparser
     knows. Empty (neither known): every language."""
     from dateparser.data.languages_info import language_order
-    if page_language in language_order:
-        return (page_language,)
+    if declared in language_order:
+        return (declared,)
     return tuple(code for code in source_languages if code in language_order)
 
 

@@ -566,15 +566,6 @@ def _site_host(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def extract_language(tree: lxml_html.HtmlElement) -> str | None:
-    """ISO 639-1 code from <html lang> or og:locale ('en-US' -> 'en')."""
-    value = tree.get("lang") or tree.get("xml:lang") or meta_content(tree, "og:locale", "language")
-    if not value:
-        return None
-    code = re.split(r"[-_]", value.strip())[0].lower()
-    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
-
-
 def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timezone.utc,
                          now: datetime | None = None,
                          ld: list[dict[str, Any]] | None = None,

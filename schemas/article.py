@@ -64,7 +64,8 @@ ARTICLE_FIELDS: list[tuple[str, pa.DataType, bool, str, str]] = [
     ("image_credit", pa.string(), True, "Credit of the lead image.",
      "State Department photo/ Public Domain"),
     ("language", pa.string(), True,
-     "ISO 639-1 code from the page's markup (html lang, og:locale).", "en"),
+     "ISO 639-1 code of the article's text (CLD2), else the page's markup "
+     "(html lang, og:locale).", "en"),
     ("description", pa.string(), True, "Summary from meta description / og:description.",
      "Secretary of State Mike Pompeo met Russian President Vladimir Putin ..."),
     ("fetched_at", TIMESTAMP_UTC, False, "When the crawler received the page (UTC).",

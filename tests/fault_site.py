@@ -151,7 +151,11 @@ class FaultSite:
         h.answer(200, page.encode("cp1252"), "text/html; charset=windows-1252")
 
     def route_shift_jis_html(self, h, n, q):
-        text = "東京都は火曜日、新しい橋の工事が来月に完了すると発表しました。" * 6
+        # An English report quoting Japanese: the source takes English, and the
+        # quotation is only read right if Shift_JIS is.
+        text = ("The city government said in a statement on Tuesday that work on the new "
+                "bridge would be finished next month: 「東京都は火曜日、新しい橋の工事が来月に"
+                "完了すると発表しました。」 ") * 6
         page = article_html("新しい橋の工事が完了へ", text, charset="shift_jis")
         h.answer(200, page.encode("shift_jis"), "text/html")
 
