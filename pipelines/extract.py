@@ -212,11 +212,11 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     description = extract_description(tree)
     image_credit = extract_image_credit(tree)
     declared = declared_language(tree)
-    # Metadata first, on the untouched tree; trafilatura only for the text.
+    # Metadata first, on the untouched tree; trafilatura only for the text;
+    # htmldate's text search (fallback_published_at) last, once the text's
+    # language is known, and only for articles.
     published_at = extract_published_at(tree, context.default_tz, now=fetched_at, ld=ld,
-                                        url=context.url) \
-        or fallback_published_at(tree, context.url, fetched_at,
-                                 date_languages(declared, context.languages))
+                                        url=context.url)
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
     authors = extract_authors(tree, fallback=lambda: _byline_author(tree), ld=ld,
                               url=context.url)
@@ -232,6 +232,12 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     if words < context.min_body_words:
         raise Rejected("too_short",
                        f"{words} words of text after cleanup (minimum {context.min_body_words})")
+    language = page_language(declared, body)
+    if published_at is None:
+        # The text search reads dates in words in the language the article is
+        # written in ("31. Januar 2020" under an <html lang="en">).
+        published_at = fallback_published_at(tree, context.url, fetched_at,
+                                             date_languages(language, context.languages))
     canonical = extract_canonical_url(tree, context.url)
     return {
         "article_id": article_id(canonical),
@@ -246,7 +252,7 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         "dateline": cleaned.dateline,
         "rights": cleaned.rights or extract_rights(tree, ld=ld),
         "image_credit": cleaned.image_credit,
-        "language": page_language(declared, body),
+        "language": language,
         "description": description,
         "fetched_at": fetched_at,
         "http_status": context.http_status,
@@ -280,14 +286,14 @@ def fallback_published_at(tree: lxml_html.HtmlElement, url: str, now: datetime,
     return parse_datetime(value, timezone.utc, now) if value else None
 
 
-def date_languages(declared: str | None, source_languages: tuple[str, ...] = ()
+def date_languages(language: str | None, source_languages: tuple[str, ...] = ()
                    ) -> tuple[str, ...]:
-    """The languages a page's dates in words are read in: the language the page
-    declares (declared_language), else its source's; only those dateparser
-    knows. Empty (neither known): every language."""
+    """The languages a page's dates in words are read in: the article's
+    (pipelines.language.page_language), else its source's; only those
+    dateparser knows. Empty (neither known): every language."""
     from dateparser.data.languages_info import language_order
-    if declared in language_order:
-        return (declared,)
+    if language in language_order:
+        return (language,)
     return tuple(code for code in source_languages if code in language_order)
 
 

@@ -207,31 +207,40 @@ def test_control_characters_do_not_cost_the_text():
     assert "\x0b" not in record["body"] and "\x0c" not in record["body"]
 
 
-def croatian_news_page(lang: str | None, date: str) -> str:
+CROATIAN = ("Gradsko vijeće sastalo se u utorak i dogovorilo proračun za iduću godinu, "
+            "nakon duge rasprave o cestama, školama i novoj knjižnici u središtu grada. ")
+POLISH = ("Rada miejska zebrała się we wtorek i uzgodniła budżet na przyszły rok, po "
+          "długiej debacie o drogach, szkołach i nowej bibliotece w centrum miasta. ")
+ENGLISH = ("The city council met on Tuesday and agreed on the budget for next year, after a "
+           "long debate about roads, schools and the new library in the city centre. ")
+
+
+def news_page(lang: str | None, date: str, paragraph: str = CROATIAN) -> str:
     """A page stating its date only in words, where htmldate's text search finds it."""
     declared = f' lang="{lang}"' if lang else ""
-    paragraph = ("Gradsko vijeće sastalo se u utorak i dogovorilo proračun za iduću godinu, "
-                 "nakon duge rasprave o cestama, školama i novoj knjižnici u središtu grada. ")
     return (f"<html{declared}><head><title>Proračun dogovoren</title></head><body><article>"
             f"<h1>Proračun dogovoren</h1><span class=\"date\">{date}</span>"
             f"<p>{paragraph * 3}</p><p>{paragraph * 3}</p></article></body></html>")
 
 
-@pytest.mark.parametrize("lang, source_languages, date, published", [
+@pytest.mark.parametrize("lang, text, source_languages, date, published", [
     # "listopad" is October in Croatian, November in Polish and Czech.
-    ("hr", (), "3. listopada 2021.", "2021-10-03"),
-    ("pl", (), "4. listopada 2021.", "2021-11-04"),
-    # A page that declares no language is read in its source's.
-    (None, ("hr",), "5. listopada 2021.", "2021-10-05"),
+    ("hr", CROATIAN, (), "3. listopada 2021.", "2021-10-03"),
+    ("pl", POLISH, (), "4. listopada 2021.", "2021-11-04"),
+    # The text's language, whatever the page declares.
+    ("pl", CROATIAN, (), "8. listopada 2021.", "2021-10-08"),
+    # A text of two languages, and no declaration: its source's.
+    (None, CROATIAN + ENGLISH, ("hr",), "5. listopada 2021.", "2021-10-05"),
     # A declared language dateparser does not know: the source's.
-    ("xx", ("hr",), "6. listopada 2021.", "2021-10-06"),
+    ("xx", CROATIAN + POLISH, ("hr",), "6. listopada 2021.", "2021-10-06"),
     # The same words on pages in two languages, one after the other: htmldate's
     # cache of readings does not carry the first page's over.
-    ("pl", (), "7. listopada 2021.", "2021-11-07"),
-    ("hr", (), "7. listopada 2021.", "2021-10-07"),
+    ("pl", POLISH, (), "7. listopada 2021.", "2021-11-07"),
+    ("hr", CROATIAN, (), "7. listopada 2021.", "2021-10-07"),
 ])
-def test_dates_in_words_are_read_in_the_page_language(lang, source_languages, date, published):
-    record = extract_article(croatian_news_page(lang, date),
+def test_dates_in_words_are_read_in_the_article_language(lang, text, source_languages, date,
+                                                         published):
+    record = extract_article(news_page(lang, date, text),
                              PageContext(url="https://vijesti.example/grad/proracun",
                                          source="t", languages=source_languages,
                                          fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc)))
