@@ -593,7 +593,7 @@ def extract_published_at(tree: lxml_html.HtmlElement, default_tz: tzinfo = timez
             # A generic meta whose day the page prints is confirmed (the first
             # date printed may be a header's clock showing today's date).
             if _only_generic_date_meta(tree, value, ld) \
-                    and _first_printed_among(tree, {parsed.date()}, default_tz, now) is None:
+                    and first_printed_among(tree, {parsed.date()}, default_tz, now) is None:
                 first = next(_printed_dates(tree), None)
                 printed = parse_datetime(first, default_tz, now) if first else None
                 return printed or parsed
@@ -712,11 +712,11 @@ def printed_among_stated(stated: list[datetime], tree: lxml_html.HtmlElement,
     days = {d.date() for d in stated}
     if len(days) < 2:
         return None
-    printed = _first_printed_among(tree, days, default_tz, now)
+    printed = first_printed_among(tree, days, default_tz, now)
     return next(d for d in stated if d.date() == printed) if printed else None
 
 
-def _first_printed_among(tree: lxml_html.HtmlElement, days: set[date], default_tz: tzinfo,
+def first_printed_among(tree: lxml_html.HtmlElement, days: set[date], default_tz: tzinfo,
                          now: datetime | None) -> date | None:
     """The first of `days` the page prints in a short text outside other
     items' blocks."""

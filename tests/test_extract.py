@@ -247,6 +247,24 @@ def test_dates_in_words_are_read_in_the_article_language(lang, text, source_lang
     assert record["published_at"] == datetime.fromisoformat(published).replace(tzinfo=timezone.utc)
 
 
+@pytest.mark.parametrize("footer, url, expected", [
+    # A copyright year is all htmldate finds: it answers 1 January; no day is known.
+    ("<footer>© 2016 Example Media</footer>", "https://news.example/city/budget", None),
+    ("<p>Stand: 2016</p>", "https://news.example/city/budget", None),
+    # The page prints the day, or its URL holds it: New Year's Day it is.
+    ("<p class='x'>Posted 1 January 2016</p>", "https://news.example/city/budget", "2016-01-01"),
+    ("<footer>© 2016 Example Media</footer>", "https://news.example/2016/01/01/budget",
+     "2016-01-01"),
+])
+def test_a_year_alone_is_no_publication_date(footer, url, expected):
+    page = (f"<html lang='en'><body><article><h1>Budget agreed</h1><p>{ENGLISH * 4}</p>"
+            f"{footer}</article></body></html>")
+    record = extract_article(page, PageContext(url=url, source="t", min_body_words=0,
+                                               fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc)))
+    published = record["published_at"]
+    assert (published.date().isoformat() if published else None) == expected
+
+
 def test_a_page_loads_the_date_names_of_its_language_only():
     # "um 08:11 Uhr" has no year and no month name htmldate knows, so htmldate
     # looks for a month name of any language in it before asking dateparser;
