@@ -50,12 +50,11 @@ from pipelines.metadata import (
     extract_published_at,
     labelled_published_date,
     dateline_date,
-    first_printed_among,
     restore_dotted_names,
     extract_rights,
     extract_title,
     json_ld_articles,
-    url_path_date,
+    states_day,
 )
 from pipelines.simhash import body_fingerprint
 from schemas import SCHEMA_VERSION
@@ -290,14 +289,6 @@ def fallback_published_at(tree: lxml_html.HtmlElement, url: str, now: datetime,
             and not states_day(tree, url, found, now):
         return None   # htmldate's answer when all it found is a year ("© 2016")
     return found
-
-
-def states_day(tree: lxml_html.HtmlElement, url: str, day: datetime, now: datetime) -> bool:
-    """The page prints `day`'s date (in a short text outside other items'
-    blocks) or its URL's path holds it."""
-    in_url = url_path_date(url, now)
-    return (in_url is not None and in_url.date() == day.date()) \
-        or first_printed_among(tree, {day.date()}, timezone.utc, now) is not None
 
 
 def date_languages(language: str | None, source_languages: tuple[str, ...] = ()

@@ -3,8 +3,9 @@
 Pages declare their content system's default as often as their own language:
 of the 1,203 pages of make eval's sets, 23 articles declare one language and
 are written in another (German, French, Spanish, Bengali articles declaring
-'en'; English ones declaring 'de' or 'fr'), and 131 pages declare none. CLD2 (Chromium's detector, the one Common Crawl
-annotates its pages with; a few MB, no model to load) reads the body's text.
+'en'; English ones declaring 'de' or 'fr'), and 131 pages declare none. CLD2
+(Chromium's detector, the one Common Crawl annotates its pages with; about
+6 MB a process, no model to load) reads the body's text.
 """
 
 from __future__ import annotations

@@ -773,6 +773,15 @@ def _structured_date_count(tree: lxml_html.HtmlElement,
     return count
 
 
+def states_day(tree: lxml_html.HtmlElement, url: str | None, day: datetime,
+               now: datetime | None) -> bool:
+    """The page prints `day`'s date (in a short text outside other items'
+    blocks) or its URL's path holds it."""
+    in_url = url_path_date(url, now)
+    return (in_url is not None and in_url.date() == day.date()) \
+        or first_printed_among(tree, {day.date()}, timezone.utc, now) is not None
+
+
 _URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
 
 
