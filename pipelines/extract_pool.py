@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import multiprocessing
 import os
 import signal
@@ -159,12 +160,28 @@ def _exit_with_crawler(crawler_pid: int) -> None:
 _pages_since_reset = 0
 
 
+class _NothingToClear(logging.Filter):
+    """htmldate's reset_caches logs an ERROR for each charset_normalizer
+    function without a cache to clear (is_accentuated has none in
+    charset-normalizer 3.5). Nothing failed, but a crawl extracting inline
+    (EXTRACT_WORKERS=0) logged an ERROR every RESET_CACHES_EVERY pages; in
+    workers, htmldate's NullHandler swallowed it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("impossible to clear cache for function")
+
+
 def reset_caches() -> None:
     try:
         from trafilatura.meta import reset_caches as trafilatura_reset
-        trafilatura_reset()
     except ImportError:
-        pass
+        return
+    htmldate_log, quiet = logging.getLogger("htmldate.meta"), _NothingToClear()
+    htmldate_log.addFilter(quiet)
+    try:
+        trafilatura_reset()
+    finally:
+        htmldate_log.removeFilter(quiet)
 
 
 def run_extraction(page: Any, context: PageContext, timeout: float | None = None,

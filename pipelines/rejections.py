@@ -7,12 +7,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from scrapy.exceptions import DropItem
-from w3lib.html import remove_tags, replace_entities
+from w3lib.html import remove_tags_with_content, replace_entities, replace_tags
 
 from pipelines.cleanup import normalize_text
 from schemas import SCHEMA_VERSION
 
 EXCERPT_CHARS = 300
+EXCERPT_SOURCE_CHARS = 20_000   # the start of the page an excerpt is taken from
 
 
 class PageRejected(DropItem):
@@ -36,7 +37,9 @@ def excerpt(item: Any) -> str | None:
     text = getattr(item, "html", None) or (item.get("body") if isinstance(item, dict) else None)
     if not text:
         return None
-    return normalize_text(replace_entities(remove_tags(text[:20_000])))[:EXCERPT_CHARS] or None
+    # Scripts and styles are not text; a tag parts words ("<title>A</title><p>B" is "A B").
+    text = remove_tags_with_content(text[:EXCERPT_SOURCE_CHARS], ("script", "style"))
+    return normalize_text(replace_entities(replace_tags(text, " ")))[:EXCERPT_CHARS] or None
 
 
 def rejection_row(item: Any, reason: str, detail: str) -> dict[str, Any]:

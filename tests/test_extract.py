@@ -295,3 +295,15 @@ def test_the_crawl_reads_dates_in_its_source_languages():
     page = FetchedPage(source="abc", url=f"{BASE}/national-news/a",
                        fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc), html="")
     assert pipeline.context(page).languages == ("en",)
+
+
+def test_a_rejected_page_is_recorded_with_an_excerpt_of_its_text():
+    from crawler.items import FetchedPage
+    from pipelines.rejections import rejection_row
+    page = FetchedPage(source="abc", url=f"{BASE}/login", http_status=200,
+                       fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc),
+                       html="<html><head><title>Sign in</title><script>var x = 1;</script>"
+                            "<style>p {color: red}</style></head>"
+                            "<body><p>Please sign in &amp; go on reading.</p></body></html>")
+    row = rejection_row(page, "not_article", "no article text found")
+    assert row["excerpt"] == "Sign in Please sign in & go on reading."
