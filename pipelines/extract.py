@@ -28,9 +28,11 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-import trafilatura
-import trafilatura.utils
 import htmldate.extractors
+import justext.core
+import trafilatura
+import trafilatura.external
+import trafilatura.utils
 from htmldate import find_date
 from trafilatura.json_metadata import normalize_authors
 from lxml import etree, html as lxml_html
@@ -360,6 +362,37 @@ def _page_month_words() -> frozenset[str]:
 
 htmldate.extractors.get_external_parser = _page_date_parser
 htmldate.extractors.month_words = _page_month_words
+
+
+# trafilatura's justext fallback classifies the paragraphs of a page of no
+# given language with the stop words of every language justext knows
+# (trafilatura.external.JT_STOPLIST, a tuple of 154,484 words), which
+# justext's define_stoplist lower-cases into a frozenset, cached by the tuple:
+# each call hashed the whole tuple again (5 ms; one page in ten of the
+# benchmark's calls it), and each worker kept both copies (32 MB). Here the
+# stoplist is built once, as the frozenset define_stoplist would make of it
+# (19 MB), and handed on as it is.
+class _LowercaseStoplist(frozenset):
+    """Stop words already lower-cased and frozen: define_stoplist's output."""
+
+
+def _every_language_stoplist() -> _LowercaseStoplist:
+    from justext.utils import get_stoplist, get_stoplists
+    trafilatura.external.JT_STOPLIST = _LowercaseStoplist(
+        word.lower() for language in get_stoplists() for word in get_stoplist(language))
+    return trafilatura.external.JT_STOPLIST
+
+
+def _define_stoplist(stoplist: Any) -> frozenset[str]:
+    if isinstance(stoplist, _LowercaseStoplist):
+        return stoplist
+    return _justext_define_stoplist(stoplist)
+
+
+_justext_define_stoplist = justext.core.define_stoplist
+_define_stoplist.cache_clear = _justext_define_stoplist.cache_clear   # type: ignore[attr-defined]
+trafilatura.external.jt_stoplist_init = _every_language_stoplist
+justext.core.define_stoplist = _define_stoplist
 
 
 # Every attribute value trafilatura's byline XPaths (trafilatura.xpaths.

@@ -307,3 +307,19 @@ def test_a_rejected_page_is_recorded_with_an_excerpt_of_its_text():
                             "<body><p>Please sign in &amp; go on reading.</p></body></html>")
     row = rejection_row(page, "not_article", "no article text found")
     assert row["excerpt"] == "Sign in Please sign in & go on reading."
+
+
+def test_justext_reads_every_language_stop_words_from_one_frozen_list():
+    # trafilatura's justext fallback, for pages of no given language: the
+    # stoplist is built once, as justext would lower-case and freeze it, and
+    # justext takes it as it is (pipelines/extract.py says why).
+    import justext.core
+    import trafilatura.external
+    from justext.utils import get_stoplist, get_stoplists
+    stoplist = trafilatura.external.jt_stoplist_init()
+    assert trafilatura.external.JT_STOPLIST is stoplist
+    assert justext.core.define_stoplist(stoplist) is stoplist
+    assert stoplist == {word.lower() for language in get_stoplists()
+                        for word in get_stoplist(language)}
+    english = tuple(get_stoplist("English"))
+    assert justext.core.define_stoplist(english) == {word.lower() for word in english}
