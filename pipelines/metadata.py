@@ -1083,8 +1083,9 @@ def printed_bylines(tree: lxml_html.HtmlElement) -> Iterator[str]:
     seen: set[Any] = set()
     for text in texts_containing(tree, _BYLINE_TEXT_WORDS):
         label = " ".join(text.split())
-        opens = not text.is_tail and len(label) <= MAX_BYLINE_BLOCK \
-            and _OPENING_LABEL_RE.match(label) is not None
+        if len(label) > MAX_BYLINE_BLOCK:
+            continue    # every block around it is longer than a byline
+        opens = not text.is_tail and _OPENING_LABEL_RE.match(label) is not None
         holder = text.getparent()
         if holder is not None and text.is_tail:
             holder = holder.getparent()
