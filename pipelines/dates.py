@@ -29,13 +29,44 @@ VISIBLE_DATE_RE = re.compile(
     rf"(?:(?:\s*,|\s+at|\s*[-|·•])?\s*{_TIME})?", re.I)
 _ISO_DATE_ONLY_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 
-# US zone abbreviations printed by news sites; dateutil does not guess them.
-_TZ_ABBREVIATIONS = {
-    "UTC": 0, "GMT": 0, "Z": 0,
-    "EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600,
-    "MST": -7 * 3600, "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600,
-    "BST": 3600, "CET": 3600, "CEST": 7200,
+# Zone abbreviations news sites print, to their offset from UTC in hours;
+# dateutil knows none but the machine's own. Names of several zones (IST:
+# India, Ireland, Israel; AST: Atlantic, Arabia) are left out: a time
+# followed by one is read as a time without a zone.
+ZONE_OFFSET_HOURS = {
+    "UTC": 0, "UT": 0, "GMT": 0, "Z": 0,
+    # North America
+    "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
+    "AKST": -9, "AKDT": -8, "HST": -10, "NST": -3.5, "NDT": -2.5,
+    # Europe
+    "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    # Africa
+    "WAT": 1, "CAT": 2, "SAST": 2, "EAT": 3,
+    # Asia and the Pacific
+    "PKT": 5, "WIB": 7, "HKT": 8, "SGT": 8, "AWST": 8, "JST": 9, "KST": 9,
+    "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
 }
+
+
+# "GMT+3" in a page is three hours ahead of UTC; dateutil reads it as a
+# POSIX TZ string, three hours behind.
+_GMT_OFFSET_RE = re.compile(r"\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b")
+
+
+def _as_offset(match: re.Match[str]) -> str:
+    sign, hours, minutes = match.groups()
+    return f"{sign}{int(hours):02d}:{minutes or '00'}"
+
+
+def _zone(name: str | None, offset: int | None) -> tzinfo | None:
+    """dateutil's tzinfos for what follows a time: a known abbreviation, a
+    numeric offset, else no zone (the source's timezone; dateutil would warn
+    on stderr, and read the crawling machine's own zone name as local time)."""
+    if name in ZONE_OFFSET_HOURS:
+        return timezone(timedelta(hours=ZONE_OFFSET_HOURS[name]), name)
+    if offset is not None:
+        return timezone(timedelta(seconds=offset))
+    return None
 
 
 def parse_datetime(value: str | None, default_tz: tzinfo = timezone.utc,
@@ -44,9 +75,9 @@ def parse_datetime(value: str | None, default_tz: tzinfo = timezone.utc,
     plausible publication time (unparseable, before 1990, in the future)."""
     if not value or not value.strip():
         return None
-    text = value.strip()
+    text = _GMT_OFFSET_RE.sub(_as_offset, value.strip())
     try:
-        parsed = dateutil_parser.parse(text, tzinfos=_TZ_ABBREVIATIONS,
+        parsed = dateutil_parser.parse(text, tzinfos=_zone,
                                        dayfirst=bool(_DAY_FIRST_RE.match(text)))
     except (ValueError, OverflowError):
         return None

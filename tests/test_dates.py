@@ -57,3 +57,26 @@ def test_time_without_zone_is_read_in_the_source_timezone():
 ])
 def test_parse_datetime_day_first_numeric(value, expected):
     assert parse_datetime(value, timezone.utc, NOW) == expected
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("May 14, 2019 12:58 EET", datetime(2019, 5, 14, 10, 58, tzinfo=timezone.utc)),
+    ("May 14, 2019 12:58 PM EDT", datetime(2019, 5, 14, 16, 58, tzinfo=timezone.utc)),
+    ("2019-05-14 22:58 AEST", datetime(2019, 5, 14, 12, 58, tzinfo=timezone.utc)),
+    ("2019-05-14 12:58 NST", datetime(2019, 5, 14, 16, 28, tzinfo=timezone.utc)),
+    # Three hours ahead of UTC, as people write it (a POSIX TZ string is behind).
+    ("May 14, 2019 12:58 GMT+3", datetime(2019, 5, 14, 9, 58, tzinfo=timezone.utc)),
+    ("14.05.2019 12:58 UTC-04:00", datetime(2019, 5, 14, 16, 58, tzinfo=timezone.utc)),
+])
+def test_zone_abbreviations_and_offsets_news_sites_print(value, expected):
+    assert parse_datetime(value, timezone.utc, NOW) == expected
+
+
+@pytest.mark.parametrize("value", ["2019-05-14 12:58 ZZ", "2019-05-14 12:58 IST"])
+def test_an_unknown_or_ambiguous_zone_is_the_source_timezone_without_a_warning(value):
+    from zoneinfo import ZoneInfo
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")    # dateutil's UnknownTimezoneWarning went to the crawl's log
+        parsed = parse_datetime(value, ZoneInfo("Europe/Berlin"), NOW)
+    assert parsed == datetime(2019, 5, 14, 10, 58, tzinfo=timezone.utc)
