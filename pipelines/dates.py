@@ -33,7 +33,7 @@ _ISO_DATE_ONLY_RE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 # dateutil knows none but the machine's own. Names of several zones (IST:
 # India, Ireland, Israel; AST: Atlantic, Arabia) are left out: a time
 # followed by one is read as a time without a zone.
-ZONE_OFFSET_HOURS = {
+_ZONE_OFFSET_HOURS = {
     "UTC": 0, "UT": 0, "GMT": 0, "Z": 0,
     # North America
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
@@ -62,8 +62,8 @@ def _zone(name: str | None, offset: int | None) -> tzinfo | None:
     """dateutil's tzinfos for what follows a time: a known abbreviation, a
     numeric offset, else no zone (the source's timezone; dateutil would warn
     on stderr, and read the crawling machine's own zone name as local time)."""
-    if name in ZONE_OFFSET_HOURS:
-        return timezone(timedelta(hours=ZONE_OFFSET_HOURS[name]), name)
+    if name in _ZONE_OFFSET_HOURS:
+        return timezone(timedelta(hours=_ZONE_OFFSET_HOURS[name]), name)
     if offset is not None:
         return timezone(timedelta(seconds=offset))
     return None
