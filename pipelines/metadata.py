@@ -1180,9 +1180,9 @@ def without_publisher(name: str, publisher_keys: set[str]) -> str:
 
 
 # Words that make a byline segment a newsroom, not a person ("BBC News",
-# "Associated Press", "Foreign Desk").
-_OUTLET_RE = re.compile(r"\b(?:news|radio|press|wire|reuters|associated|agency|desk|staff)\b",
-                        re.I)
+# "Associated Press", "Foreign Desk"); no name holds one (_NOT_A_PERSON_RE).
+_NEWSROOM_WORDS = "news|radio|press|wire|reuters|associated|agency|desk|staff"
+_OUTLET_RE = re.compile(rf"\b(?:{_NEWSROOM_WORDS})\b", re.I)
 
 
 def before_outlet(field: str, publisher_keys: set[str]) -> str:
@@ -1232,8 +1232,8 @@ _AUTHOR_PREFIX_RE = re.compile(
     # a role glued to the outlet: "FOCUS-Online-Experte", "Gastautor"
     r"[\w-]*(?:experte|expertin|gastautor(?:in)?|korrespondent(?:in)?))\s*:?\s+", re.I)
 _NOT_A_PERSON_RE = re.compile(
-    r"news|radio|press|staff|agency|reporter|editor|correspondent|contributor|"
-    r"associated|reuters|wire|team|desk|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d|"
+    _NEWSROOM_WORDS + r"|reporter|editor|correspondent|contributor|"
+    r"team|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d|"
     r"redaktion|rédaction|redacción|redazione|redactie", re.I)
 # Names that content systems print when there is no author.
 PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
