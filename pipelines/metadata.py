@@ -327,13 +327,15 @@ def site_name_headings(tree: lxml_html.HtmlElement, meta_titles: list[str]) -> s
     return names
 
 
-def heading_candidates(tree: lxml_html.HtmlElement, site_names: set[str]) -> list[str]:
-    """Distinct non-empty <h1> texts, in page order, without the site's name
-    (an <h1> that is only the site's name is skipped; one printed as "Headline
-    | Site", often for screen readers, loses the site's name)."""
+def heading_candidates(tree: lxml_html.HtmlElement, site_names: set[str],
+                       tag: str = "h1") -> list[str]:
+    """Distinct non-empty texts of the `tag` headings, in page order, without
+    the site's name (a heading that is only the site's name is skipped; one
+    printed as "Headline | Site", often for screen readers, loses the site's
+    name)."""
     keys = {n.casefold() for n in site_names}
     seen: list[str] = []
-    for h in tree.iter("h1"):
+    for h in tree.iter(tag):
         text = strip_known_site_names(fold_spaces(normalize_text(headline_text(h))), site_names)
         if text and len(text) <= MAX_HEADING_CHARS and text.casefold() not in keys \
                 and text not in seen:
@@ -366,6 +368,21 @@ def heading_support(heading: str, meta_titles: list[str]) -> tuple[int, bool]:
     return votes, leads
 
 
+def stated_whole(heading: str, meta_titles: list[str]) -> bool:
+    """A metadata title is `heading` whole: equal to it, one of its segments
+    ("Muffin Grundrezept : Muffin Rezepte"), or it followed by separated
+    segments ("30.11. | Buch der Woche - Nikole Hannah-Jones"). Not a phrase
+    inside a title nor a title's first words ("Dezuka Suisan" of "Dezuka
+    Suisan: Deep-Fried Fish Cakes"): a subheading often repeats those."""
+    key = typography_key(heading)
+    for title in meta_titles:
+        t = typography_key(title)
+        if t == key or key in {typography_key(seg) for seg in title_segments(title)} \
+                or leads_longer_title(t, key):
+            return True
+    return False
+
+
 def ranked_support(heading: str, meta_titles: list[str]) -> tuple[int, bool, bool]:
     """heading_support, with a headline-sized <h1> (three words or more) before
     a one- or two-word one on equal votes: a page's hidden "News" or "Zoll"
@@ -395,8 +412,10 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
 
     1. An <h1> that the page's own metadata confirms (JSON-LD headline,
        og:title, twitter:title or <title> equal to it, made of it plus a
-       site name, or holding it as a phrase of three words or more): the
-       most confirmed one, a leading one on ties.
+       site name, or holding it as a phrase of three words or more), or an
+       <h2> the metadata states whole (`stated_whole`: a section's or the
+       site's name printed as <h1>, the headline as <h2>, as on WebMD): the
+       most confirmed one, a leading one on ties, an <h1> on full ties.
     2. The only <h1> holding a metadata title plus a kicker: that title.
     3. The only <h1> of three words or more: the printed headline, even when
        the metadata words it differently (SEO titles).
@@ -424,7 +443,9 @@ def extract_title(tree: lxml_html.HtmlElement, url: str | None = None,
     meta_titles = [m for m in cleaned_metas if m]
     headings = heading_candidates(tree, site_names)
     best, best_score = None, (0, False, False)
-    for heading in headings:
+    subheadings = [h for h in heading_candidates(tree, site_names, "h2")
+                   if h not in headings and stated_whole(h, meta_titles)]
+    for heading in headings + subheadings:
         score = ranked_support(heading, meta_titles)
         if score > best_score:
             best, best_score = heading, score

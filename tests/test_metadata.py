@@ -96,6 +96,19 @@ def tree(markup: str):
     # the rest of <title> is printed nowhere.
     ('<head><title>Brexit chaos | Daily Planet News</title></head><body><h1>Brexit chaos</h1>'
      '<h2>Most read</h2></body>', "Brexit chaos"),
+    # A section's name as the only <h1>, the headline an <h2> that <title>
+    # states whole: the headline.
+    ('<head><title>Babies Who Eat Peanuts Early May Avoid Allergy</title></head><body><h1>'
+     'Allergies Health Center</h1><h2>Tools &amp; Resources</h2><h2>Babies Who Eat Peanuts Early '
+     'May Avoid Allergy</h2></body>', "Babies Who Eat Peanuts Early May Avoid Allergy"),
+    # ... or as one of its segments, beside the site's name printed as <h1>.
+    ('<head><title>Muffin Grundrezept : Muffin Rezepte</title></head><body><h1>Muffin Rezepte'
+     '</h1><h2>Muffin Grundrezept</h2></body>', "Muffin Grundrezept"),
+    # An <h2> that is only the metadata title's first words does not outrank
+    # the only <h1>.
+    ('<head><meta property="og:title" content="Best heated clothes airers to buy in 2024"></head>'
+     '<body><h1>The best heated clothes airers to save money and energy</h1><h2>Best heated '
+     'clothes airers</h2></body>', "The best heated clothes airers to save money and energy"),
     # A one-word og:title (a section's name) is weaker than a headline-sized <title>.
     ('<head><title>Impfen und Boostern ist bis Ende Februar noch überall möglich</title><meta '
      'property="og:title" content="Medienmitteilungen"></head><body><p>x</p></body>',
