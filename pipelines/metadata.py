@@ -958,7 +958,7 @@ def extract_authors(tree: lxml_html.HtmlElement,
     typed = True
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, dict) and _is_person(item, default=True):
-            names.append(html_unescape(str(item.get("name") or "")))
+            names.append(person_name(item))
             typed = typed and _is_person(item)
         elif isinstance(item, str):
             names.append(html_unescape(item))
@@ -1219,6 +1219,21 @@ def before_outlet(field: str, publisher_keys: set[str]) -> str:
     return field
 
 
+def person_name(person: dict[str, Any]) -> str:
+    """A JSON-LD Person's name; a one-word name (a WordPress display name,
+    'Nils') whose own description opens with it and a surname ('Nils Pickert
+    ist freier Autor ...', 'Stefanus Stahl - Maschinenbauer ...': Yoast's
+    author bio) is given whole."""
+    name = html_unescape(str(person.get("name") or "")).strip()
+    description = person.get("description")
+    if len(name.split()) == 1 and isinstance(description, str):
+        match = re.match(re.escape(name) + r"[ \t]+" + _NAME_WORD + r"(?=\s*(?:[-–—,:;(]|$)|\s+[^\W\d_A-ZÀ-ÖØ-Þ])",
+                         html_unescape(description).strip())
+        if match:
+            return match.group(0)
+    return name
+
+
 def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
     """Authors named by any JSON-LD object (a WebPage, a Recipe, a @graph
     Person), when no article object names one. Images and videos name their
@@ -1230,7 +1245,7 @@ def _json_ld_people(tree: lxml_html.HtmlElement) -> list[str]:
         value = obj.get("author") or obj.get("creator")
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict) and str(item.get("@type", "Person")).lower() == "person":
-                names.append(html_unescape(str(item.get("name") or "")))
+                names.append(person_name(item))
             elif isinstance(item, str):
                 names.append(html_unescape(item))
         if any(names):

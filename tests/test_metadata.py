@@ -201,6 +201,25 @@ def test_clean_authors_drops_outlet_acronyms_and_lone_initials(names, expected):
     assert clean_authors(names) == expected
 
 
+@pytest.mark.parametrize("name, description, expected", [
+    # A WordPress display name, and Yoast's author bio opening with the full name.
+    ("Nils", "Nils Pickert ist freier Autor und Journalist.", ["Nils Pickert"]),
+    ("Stefanus", "Stefanus Stahl - Maschinenbauer, Abenteurer und ICB-Projektleiter.",
+     ["Stefanus Stahl"]),
+    # A capitalised word after the surname may be a noun ("Journalistin"):
+    # the name is not guessed.
+    ("Anna", "Anna Schmidt Journalistin bei der Zeitung.", ["Anna"]),
+    # A description that does not open with the name.
+    ("Nils", "Writes about children and equality.", ["Nils"]),
+])
+def test_a_one_word_json_ld_author_is_completed_from_its_description(name, description,
+                                                                      expected):
+    markup = ('<script type="application/ld+json">{"@type": "BlogPosting", "author": '
+              f'{{"@type": "Person", "name": "{name}", "description": "{description}"}}}}'
+              '</script>')
+    assert extract_authors(tree(markup)) == expected
+
+
 def test_authors_from_any_json_ld_object_when_no_article_names_one():
     markup = ('<script type="application/ld+json">{"@graph": [{"@type": "WebPage", '
               '"author": {"@type": "Person", "name": "Doris Schuppe"}}]}</script>')
