@@ -1219,6 +1219,14 @@ def before_outlet(field: str, publisher_keys: set[str]) -> str:
     return field
 
 
+# The surname after a first name that opens an author's bio: one capitalised
+# word, then punctuation, the end, or a lower-case word ("Nils Pickert ist
+# ..."); a second capitalised word may be a noun ("Anna Schmidt Journalistin
+# bei ..."), so then nothing is taken.
+_BIO_SURNAME_RE = re.compile(r"[ \t]+(?P<surname>" + _NAME_WORD + r")"
+                             r"(?=\s*(?:[-–—,:;(]|$)|\s+[^\W\d_A-ZÀ-ÖØ-Þ])")
+
+
 def person_name(person: dict[str, Any]) -> str:
     """A JSON-LD Person's name; a one-word name (a WordPress display name,
     'Nils') whose own description opens with it and a surname ('Nils Pickert
@@ -1227,10 +1235,10 @@ def person_name(person: dict[str, Any]) -> str:
     name = html_unescape(str(person.get("name") or "")).strip()
     description = person.get("description")
     if len(name.split()) == 1 and isinstance(description, str):
-        match = re.match(re.escape(name) + r"[ \t]+" + _NAME_WORD + r"(?=\s*(?:[-–—,:;(]|$)|\s+[^\W\d_A-ZÀ-ÖØ-Þ])",
-                         html_unescape(description).strip())
+        bio = html_unescape(description).strip()
+        match = _BIO_SURNAME_RE.match(bio, len(name)) if bio.startswith(name) else None
         if match:
-            return match.group(0)
+            return f"{name} {match['surname']}"
     return name
 
 
