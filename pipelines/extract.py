@@ -51,6 +51,7 @@ from pipelines.metadata import (
     extract_modified_at,
     extract_published_at,
     labelled_published_date,
+    printed_bylines,
     dateline_date,
     restore_dotted_names,
     extract_rights,
@@ -423,11 +424,23 @@ def byline_candidates(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement
     return list(found)
 
 
+def is_login(text: str) -> bool:
+    """One lower-case word: an account name ('wuff', 'vpohl'), not a person's."""
+    return text.islower() and len(text.split()) == 1
+
+
 def _byline_author(tree: lxml_html.HtmlElement) -> str | None:
     """trafilatura's byline XPaths (class="author", rel="author", ...), a
-    fallback when neither JSON-LD nor meta tags name an author."""
+    fallback when neither JSON-LD nor meta tags name an author. What they find
+    may be the account's login ('wuff' in the theme's author slot): a byline
+    printed with a person's name ("Von Roland Brockmann und Sebastian
+    Drescher") is the author then."""
     try:
         content = byline_author(tree, raw=True)
+        if content and is_login(content.strip()):
+            printed = next(printed_bylines(tree), None)
+            if printed:
+                return printed
         return restore_dotted_names(normalize_authors(None, content), content) \
             if content else None
     except (ValueError, TypeError):

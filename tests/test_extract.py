@@ -194,6 +194,23 @@ def test_byline_author_matches_trafilatura(body):
     assert byline_author(tree) == extract_author(tree)
 
 
+@pytest.mark.parametrize("body, expected", [
+    # The theme's author slot holds the account's login; the byline printed
+    # above the text names the people.
+    ('<span class="author">wuff</span><p>Von Roland Brockmann und Sebastian Drescher</p>',
+     ["Roland Brockmann", "Sebastian Drescher"]),
+    # Without a printed byline the login is all there is.
+    ('<span class="author">wuff</span><p>Holz hacken im Winter.</p>', ["Wuff"]),
+    # A person's name in the slot is not a login: it stays.
+    ('<span class="author">Anna Schmidt</span><p>Von Roland Brockmann</p>', ["Anna Schmidt"]),
+])
+def test_a_printed_byline_outranks_a_login_in_the_author_slot(body, expected):
+    from pipelines.extract import _byline_author, parse_html
+    from pipelines.metadata import extract_authors
+    tree = parse_html(f"<html><body>{body}</body></html>")
+    assert extract_authors(tree, fallback=lambda: _byline_author(tree)) == expected
+
+
 def test_control_characters_do_not_cost_the_text():
     # A stray vertical tab or form feed in the text made trafilatura's XML
     # conversion give up on the whole page; they are removed before parsing.
