@@ -1176,10 +1176,17 @@ def publisher_names(tree: lxml_html.HtmlElement, ld: list[dict[str, Any]],
     return keys - {""}
 
 
+# An article before a site's name ("Die FURCHE" on furche.at, "The Guardian").
+_LEADING_ARTICLE_RE = re.compile(r"^(?:the|die|der|das|la|le|les|el|il|lo|los|las)\s+", re.I)
+
+
 def is_publisher_name(name: str, publisher_keys: set[str]) -> bool:
     """True for the site's own name or an organisation ('Nestle Family' on
-    nestle-family.com, 'wegewerk GmbH', 'kath.net') given as the author."""
-    return _letters_key(name) in publisher_keys or bool(_ORGANISATION_RE.search(name.strip()))
+    nestle-family.com, 'Die FURCHE' on furche.at, 'wegewerk GmbH',
+    'kath.net') given as the author."""
+    return _letters_key(name) in publisher_keys \
+        or _letters_key(_LEADING_ARTICLE_RE.sub("", name.strip())) in publisher_keys \
+        or bool(_ORGANISATION_RE.search(name.strip()))
 
 
 _SEGMENT_SEPARATOR_RE = re.compile(r"\s+[-–—|·]\s+")

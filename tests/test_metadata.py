@@ -377,6 +377,9 @@ def test_authors_json_ld_reference_resolved():
     # An organisation by its legal form or as a domain name.
     ('<head><meta name="author" content="wegewerk GmbH"></head><body><p>x</p></body>', []),
     ('<head><meta name="author" content="kath.net"></head><body><p>x</p></body>', []),
+    # The site's name after an article ("Die FURCHE" on furche.at).
+    ('<head><meta property="og:site_name" content="Furche"><meta name="author" '
+     'content="Die FURCHE"></head><body><p>x</p></body>', []),
     # A JSON-LD author typed Person stays, even when the blog is named after her.
     ('<head><meta property="og:site_name" content="Haki Benita"><script type="application/ld+json">'
      '{"@type": "BlogPosting", "author": {"@type": "Person", "name": "Haki Benita"}}</script>'
