@@ -50,6 +50,7 @@ from pipelines.metadata import (
     extract_image_credit,
     extract_modified_at,
     extract_published_at,
+    is_login,
     labelled_published_date,
     printed_bylines,
     dateline_date,
@@ -422,11 +423,6 @@ def byline_candidates(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement
         else:
             found[node] = None
     return list(found)
-
-
-def is_login(text: str) -> bool:
-    """One lower-case word: an account name ('wuff', 'vpohl'), not a person's."""
-    return text.islower() and len(text.split()) == 1
 
 
 def _byline_author(tree: lxml_html.HtmlElement) -> str | None:

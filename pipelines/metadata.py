@@ -1370,6 +1370,12 @@ def strip_trailing_role(name: str) -> str:
     return name
 
 
+def is_login(text: str) -> bool:
+    """One lower-case word: an account name ('wuff', 'vpohl', 'robert.stitz'),
+    not a person's as a byline prints it."""
+    return text.islower() and len(text.split()) == 1
+
+
 def login_to_name(name: str) -> str:
     """'robert.stitz' -> 'Robert Stitz'; any other name as it is."""
     if _DOTTED_LOGIN_RE.match(name) and not _ORGANISATION_RE.search(name) \
