@@ -20,13 +20,14 @@ import hashlib
 import json
 import re
 import sys
+from array import array
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import htmldate.extractors
 import justext.core
@@ -371,25 +372,55 @@ htmldate.extractors.month_words = _page_month_words
 # (trafilatura.external.JT_STOPLIST, a tuple of 154,484 words), which
 # justext's define_stoplist lower-cases into a frozenset, cached by the tuple:
 # each call hashed the whole tuple again (4.8 ms, on about one page in ten),
-# and each worker kept both copies (32 MB). Here the stoplist is built once,
-# as the frozenset define_stoplist would make of it (19 MB), and handed on as
-# it is.
-class _LowercaseStoplist(frozenset):
-    """Stop words already lower-cased and frozen: define_stoplist's output."""
+# and each worker kept both copies (32 MB). Here the list is built once and
+# handed on as it is, as a table of the words' hashes: justext only asks
+# `word in stoplist`, and a frozenset of the words kept 17 MB in each worker.
+class StopWordHashes:
+    """A set of lower-cased words, for `in` only: their 64-bit hashes in one
+    open-addressed table (2 MB for justext's 154,484 words). A word outside
+    the set is taken for one of them only if its hash equals one of theirs,
+    odds of 154,484 in 2**64 a word. A lookup costs 0.3 us more than a
+    frozenset's: 23 us a page on the evaluation pages, where justext read 75
+    words a page on average."""
+
+    __slots__ = ("_table", "_mask")
+
+    def __init__(self, words: Iterable[str]):
+        hashes = {hash(word) or 1 for word in words}     # 0 marks an empty slot
+        size = 1 << (len(hashes) * 3 // 2).bit_length()  # at most two thirds full
+        self._mask = size - 1
+        self._table = array("q", bytes(8 * size))
+        for h in hashes:
+            slot = h & self._mask
+            while self._table[slot]:
+                slot = (slot + 1) & self._mask
+            self._table[slot] = h
+
+    def __contains__(self, word: object) -> bool:
+        table, mask = self._table, self._mask
+        h = hash(word) or 1
+        slot = h & mask
+        while True:
+            found = table[slot]
+            if found == h:
+                return True
+            if not found:
+                return False
+            slot = (slot + 1) & mask
 
 
 _justext_define_stoplist = justext.core.define_stoplist
 
 
-def _every_language_stoplist() -> _LowercaseStoplist:
+def _every_language_stoplist() -> StopWordHashes:
     from justext.utils import get_stoplist, get_stoplists
-    trafilatura.external.JT_STOPLIST = _LowercaseStoplist(
+    trafilatura.external.JT_STOPLIST = StopWordHashes(
         word.lower() for language in get_stoplists() for word in get_stoplist(language))
     return trafilatura.external.JT_STOPLIST
 
 
-def _define_stoplist(stoplist: Any) -> frozenset[str]:
-    if isinstance(stoplist, _LowercaseStoplist):
+def _define_stoplist(stoplist: Any) -> frozenset[str] | StopWordHashes:
+    if isinstance(stoplist, StopWordHashes):
         return stoplist
     return _justext_define_stoplist(stoplist)
 

@@ -326,17 +326,31 @@ def test_a_rejected_page_is_recorded_with_an_excerpt_of_its_text():
     assert row["excerpt"] == "Sign in Please sign in & go on reading."
 
 
-def test_justext_reads_every_language_stop_words_from_one_frozen_list():
+def test_justext_reads_every_language_stop_words_from_one_table():
     # trafilatura's justext fallback, for pages of no given language: the
-    # stoplist is built once, as justext would lower-case and freeze it, and
-    # justext takes it as it is (pipelines/extract.py says why).
+    # stoplist is built once, lower-cased, as a table of hashes, and justext
+    # takes it as it is (pipelines/extract.py says why).
     import justext.core
     import trafilatura.external
     from justext.utils import get_stoplist, get_stoplists
     stoplist = trafilatura.external.jt_stoplist_init()
     assert trafilatura.external.JT_STOPLIST is stoplist
     assert justext.core.define_stoplist(stoplist) is stoplist
-    assert stoplist == {word.lower() for language in get_stoplists()
-                        for word in get_stoplist(language)}
+    every_word = {word.lower() for language in get_stoplists() for word in get_stoplist(language)}
+    assert all(word in stoplist for word in every_word)
+    assert "The" not in stoplist and "the" in stoplist and "und" in stoplist
+    page_words = ("trafilatura", "archive", "parquet", "wire", "simhash", "dateline",
+                  "headline", "newsroom", "crawler", "pipeline")
+    assert [word for word in page_words if word not in every_word]   # some are no stop word
+    assert [word in stoplist for word in page_words] == [word in every_word for word in page_words]
     english = tuple(get_stoplist("English"))
     assert justext.core.define_stoplist(english) == {word.lower() for word in english}
+
+
+def test_stop_word_hashes_answer_as_a_set_would():
+    from pipelines.extract import StopWordHashes
+    words = [f"w{k}" for k in range(0, 300, 3)]
+    table = StopWordHashes(words + words[:10])     # duplicates are stored once
+    assert len(table._table) == 256                # at most two thirds full
+    assert [f"w{k}" in table for k in range(300)] == [k % 3 == 0 for k in range(300)]
+    assert "" not in StopWordHashes([]) and "a" not in StopWordHashes(["b"])
