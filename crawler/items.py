@@ -11,13 +11,14 @@ class FetchedPage:
     """One article candidate as fetched: the raw material of extraction.
 
     Every article request ends as exactly one FetchedPage, also when the fetch
-    failed (`error` set, `html` None), so the pipelines can account for it.
+    failed (`error` set, `body` None), so the pipelines can account for it.
     """
     source: str
     url: str
     fetched_at: datetime
     http_status: int | None = None
-    html: str | None = None
+    body: bytes | None = None         # the page as received
+    encoding: str | None = None       # the charset it is read in (Scrapy's TextResponse.encoding)
     content_type: str | None = None
     error: str | None = None          # reason code when nothing usable was received
     error_detail: str | None = None

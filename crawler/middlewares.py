@@ -1,5 +1,6 @@
-"""Downloader middlewares: politeness when a site asks for it, and a guard
-against being steered into private networks."""
+"""Downloader middlewares: politeness when a site asks for it, a guard
+against being steered into private networks, and Scrapy's meta refresh
+reading only what it needs."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Request, Response
+from scrapy.http import HtmlResponse, Request, Response
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -74,6 +76,27 @@ async def is_private_address(host: str) -> bool | None:
         if not address.is_global:
             return True
     return False
+
+
+# Scrapy's MetaRefreshMiddleware looks for <meta http-equiv="refresh"> in the
+# first 4,096 characters of a page, which it takes from response.text: the
+# whole page decoded, and cached on the response, which Scrapy holds until the
+# page's item is through the pipelines. On the benchmark's real pages the
+# crawler's process held 15 MB more all crawl long, and 40 MB more while its
+# largest pages waited for a worker. A character takes at most four bytes.
+META_REFRESH_HEAD_BYTES = 4 * 4096
+
+
+class MetaRefreshHeadMiddleware(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, decoding only the start of the page."""
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        if not isinstance(response, HtmlResponse) or len(response.body) <= META_REFRESH_HEAD_BYTES:
+            return super().process_response(request, response)
+        head = response.replace(body=response.body[:META_REFRESH_HEAD_BYTES],
+                                encoding=response.encoding)
+        outcome = super().process_response(request, head)
+        return response if outcome is head else outcome
 
 
 class PrivateNetworkGuardMiddleware:

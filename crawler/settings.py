@@ -69,6 +69,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,           # Scrapy's retry slot
     "crawler.middlewares.OffsiteRedirectMiddleware": 650,      # sees 3xx before RedirectMiddleware (600)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshHeadMiddleware": 580,      # Scrapy's meta refresh slot
     # Next to the downloader: records responses as received, requests as sent.
     "crawler.warc.WarcRecorderMiddleware": 950,
     "crawler.warc.WarcReplayMiddleware": 960,

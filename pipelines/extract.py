@@ -38,6 +38,7 @@ from htmldate import find_date
 from trafilatura.json_metadata import normalize_authors
 from lxml import etree, html as lxml_html
 from lxml.etree import ParserError
+from w3lib.encoding import html_to_unicode
 
 from pipelines import EXTRACTOR_VERSION
 from pipelines.cleanup import clean_paragraphs
@@ -104,15 +105,24 @@ class PageContext:
     languages: tuple[str, ...] = ()
     # Pages with fewer words are rejected as too_short; the evaluation passes 0.
     min_body_words: int = MIN_BODY_WORDS
+    # The charset the crawler read the page's bytes in; None: detected (decode_page).
+    encoding: str | None = None
 
 
-def decode_page(page: bytes | str) -> str:
-    """Bytes to text: valid UTF-8 first, then the declared or detected charset.
+def decode_page(page: bytes | str, encoding: str | None = None) -> str:
+    """Bytes to text. In the `encoding` the crawler read the page in
+    (Scrapy's TextResponse.encoding), as Scrapy's TextResponse.text decodes
+    it; without one (a file), valid UTF-8 first, then the declared or
+    detected charset.
 
     lxml alone reads undeclared UTF-8 as Latin-1 ("Hereâ\x80\x99s"), which
     garbles titles and every non-ASCII word of the body; trafilatura's
     decoder tries UTF-8, then <meta charset> / detection."""
-    return trafilatura.utils.decode_file(page) if isinstance(page, bytes) else page
+    if not isinstance(page, bytes):
+        return page
+    if encoding:
+        return html_to_unicode(f"charset={encoding}", page)[1]
+    return trafilatura.utils.decode_file(page)
 
 
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -145,11 +155,11 @@ def strip_invalid_xml_chars(text: str) -> str:
     return _INVALID_XML_CHARS_RE.sub("", text)
 
 
-def parse_html(page: bytes | str) -> lxml_html.HtmlElement:
-    """Decode, then parse once."""
+def parse_html(page: bytes | str, encoding: str | None = None) -> lxml_html.HtmlElement:
+    """Decode (decode_page), then parse once."""
     if not page or not page.strip():
         raise Rejected("empty_page", "the page has no content")
-    text = strip_invalid_xml_chars(_XML_DECLARATION_RE.sub("", decode_page(page), count=1))
+    text = strip_invalid_xml_chars(_XML_DECLARATION_RE.sub("", decode_page(page, encoding), count=1))
     try:
         tree = lxml_html.document_fromstring(text, parser=HTML_PARSER)
     except (ParserError, ValueError) as exc:
@@ -209,7 +219,7 @@ def looks_like_error_page(tree: lxml_html.HtmlElement, title: str | None) -> boo
 
 def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     """Return the article record for `page`, or raise `Rejected`."""
-    tree = parse_html(page)
+    tree = parse_html(page, context.encoding)
     fetched_at = context.fetched_at or datetime.now(timezone.utc)
     ld = json_ld_articles(tree)
     title = extract_title(tree, context.url, ld=ld)
@@ -669,7 +679,8 @@ class ExtractPipeline:
     def context(self, page: FetchedPage) -> PageContext:
         return PageContext(url=page.url, source=page.source, http_status=page.http_status or 0,
                            fetched_at=page.fetched_at, default_tz=self.default_tz,
-                           stop_lines=self.stop_lines, languages=self.languages)
+                           stop_lines=self.stop_lines, languages=self.languages,
+                           encoding=page.encoding)
 
     async def process_item(self, page: FetchedPage) -> dict[str, Any]:
         if page.error:
@@ -680,7 +691,7 @@ class ExtractPipeline:
             import asyncio
             self._slots = asyncio.Semaphore(self.max_in_flight)
         async with self._slots:
-            outcome = await self.pool.extract_async(page.html or "", self.context(page))
+            outcome = await self.pool.extract_async(page.body or b"", self.context(page))
         return self.finish(page, outcome)
 
     def process_page(self, page: FetchedPage) -> dict[str, Any]:
@@ -688,7 +699,7 @@ class ExtractPipeline:
         from pipelines.extract_pool import run_extraction
         if page.error:
             raise page_rejected(page.error, page.error_detail or page.error)
-        return self.finish(page, run_extraction(page.html or "", self.context(page),
+        return self.finish(page, run_extraction(page.body or b"", self.context(page),
                                                 extract=self.extract))
 
     def finish(self, page: FetchedPage, outcome: tuple) -> dict[str, Any]:

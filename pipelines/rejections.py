@@ -33,13 +33,26 @@ def rejection_key(row: dict[str, Any]) -> tuple[str, str]:
 
 
 def excerpt(item: Any) -> str | None:
-    """A short piece of the page's text, to tell what was rejected."""
-    text = getattr(item, "html", None) or (item.get("body") if isinstance(item, dict) else None)
+    """A short piece of the page's text, to tell what was rejected: of a
+    fetched page's HTML, or of an article's body."""
+    if isinstance(item, dict):
+        text = (item.get("body") or "")[:EXCERPT_SOURCE_CHARS]
+    else:
+        text = page_start(getattr(item, "body", None), getattr(item, "encoding", None))
     if not text:
         return None
     # Scripts and styles are not text; a tag parts words ("<title>A</title><p>B" is "A B").
-    text = remove_tags_with_content(text[:EXCERPT_SOURCE_CHARS], ("script", "style"))
+    text = remove_tags_with_content(text, ("script", "style"))
     return normalize_text(replace_entities(replace_tags(text, " ")))[:EXCERPT_CHARS] or None
+
+
+def page_start(body: bytes | None, encoding: str | None) -> str:
+    """The first EXCERPT_SOURCE_CHARS characters of a page as received: only
+    its start is decoded (a character takes at most four bytes)."""
+    if not body:
+        return ""
+    from pipelines.extract import decode_page   # the extraction's decoding (loads trafilatura)
+    return decode_page(body[:4 * EXCERPT_SOURCE_CHARS], encoding)[:EXCERPT_SOURCE_CHARS]
 
 
 def rejection_row(item: Any, reason: str, detail: str) -> dict[str, Any]:

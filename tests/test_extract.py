@@ -310,7 +310,7 @@ def test_the_crawl_reads_dates_in_its_source_languages():
     from pipelines.extract import ExtractPipeline
     pipeline = ExtractPipeline.for_source(load_source("abc"))
     page = FetchedPage(source="abc", url=f"{BASE}/national-news/a",
-                       fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc), html="")
+                       fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc), body=b"")
     assert pipeline.context(page).languages == ("en",)
 
 
@@ -319,9 +319,10 @@ def test_a_rejected_page_is_recorded_with_an_excerpt_of_its_text():
     from pipelines.rejections import rejection_row
     page = FetchedPage(source="abc", url=f"{BASE}/login", http_status=200,
                        fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc),
-                       html="<html><head><title>Sign in</title><script>var x = 1;</script>"
-                            "<style>p {color: red}</style></head>"
-                            "<body><p>Please sign in &amp; go on reading.</p></body></html>")
+                       body=b"<html><head><title>Sign in</title><script>var x = 1;</script>"
+                            b"<style>p {color: red}</style></head>"
+                            b"<body><p>Please sign in &amp; go on reading.</p></body></html>",
+                       encoding="utf-8")
     row = rejection_row(page, "not_article", "no article text found")
     assert row["excerpt"] == "Sign in Please sign in & go on reading."
 

@@ -24,16 +24,20 @@ FIXTURE_PAGES = sorted((Path(__file__).parent / "fixtures").rglob("*.html"))
 WHEN = datetime(2026, 11, 28, 7, 0, tzinfo=timezone.utc)
 
 
+def says(page: bytes | str, word: str) -> bool:
+    return word in (page.decode() if isinstance(page, bytes) else page)
+
+
 def hanging_extract(page, context: PageContext):
     """extract_article, except for pages that say HANG (they sleep for ever)."""
-    if "HANG" in page:
+    if says(page, "HANG"):
         time.sleep(3600)
     return extract_article(page, context)
 
 
 def stubborn_extract(page, context: PageContext):
     """Hangs where SIGALRM cannot interrupt it (as C code would)."""
-    if "HANG" in page:
+    if says(page, "HANG"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
         time.sleep(3600)
     return extract_article(page, context)
@@ -41,13 +45,14 @@ def stubborn_extract(page, context: PageContext):
 
 def crashing_extract(page, context: PageContext):
     """Kills its worker on pages that say CRASH (a segfault, the OOM killer)."""
-    if "CRASH" in page:
+    if says(page, "CRASH"):
         os._exit(70)
     return extract_article(page, context)
 
 
 def fetched(url: str, html: str) -> FetchedPage:
-    return FetchedPage(source="abc", url=url, fetched_at=WHEN, http_status=200, html=html,
+    return FetchedPage(source="abc", url=url, fetched_at=WHEN, http_status=200,
+                       body=html.encode(), encoding="utf-8",
                        warc_filename="raw/x.warc.gz", warc_record_offset=0, warc_record_length=1)
 
 
@@ -93,7 +98,7 @@ def test_reprocessing_order_and_records_are_kept(tmp_path):
     inline = ExtractPipeline(timezone.utc, (), workers=0)
     pool = ExtractionPool(2)
     try:
-        jobs = [(i, p.html, inline.context(p)) if i % 3 else (i, None, None) for i, p in enumerate(pages)]
+        jobs = [(i, p.body, inline.context(p)) if i % 3 else (i, None, None) for i, p in enumerate(pages)]
         results = list(pool.map_ordered(jobs, window=3))
     finally:
         pool.close()
@@ -102,7 +107,7 @@ def test_reprocessing_order_and_records_are_kept(tmp_path):
         if i % 3 == 0:
             assert outcome is None
             continue
-        assert outcome[:-1] == run_extraction(page.html, inline.context(page))[:-1]
+        assert outcome[:-1] == run_extraction(page.body, inline.context(page))[:-1]
 
 
 def test_a_page_whose_extraction_hangs_is_an_extraction_timeout(tmp_path):
@@ -131,7 +136,7 @@ def test_a_worker_stuck_beyond_the_signal_is_killed_and_the_others_finish(tmp_pa
     try:
         async def run():
             stuck = pool.extract_async("<p>HANG</p>", context(fetched("http://h/1", "")))
-            return await asyncio.gather(stuck, *(pool.extract_async(p.html, context(p)) for p in pages))
+            return await asyncio.gather(stuck, *(pool.extract_async(p.body, context(p)) for p in pages))
         outcomes = asyncio.run(run())
     finally:
         pool.close()
@@ -147,7 +152,7 @@ def test_reprocessing_extracts_the_pages_queued_behind_a_stuck_one(tmp_path):
     context = ExtractPipeline(timezone.utc, ()).context
     try:
         jobs = [("stuck", "<p>HANG</p>", context(fetched("http://h/1", "")))] \
-            + [(p.url, p.html, context(p)) for p in pages]
+            + [(p.url, p.body, context(p)) for p in pages]
         results = list(pool.map_ordered(jobs, window=4))
     finally:
         pool.close()
@@ -162,7 +167,7 @@ def test_a_crashed_worker_is_a_rejection_and_no_other_page_is_lost(tmp_path):
     context = ExtractPipeline(timezone.utc, ()).context
     try:
         jobs = [(0, "<p>CRASH</p>", context(fetched("http://h/1", "")))]
-        jobs += [(i + 1, p.html, context(p)) for i, p in enumerate(pages)]
+        jobs += [(i + 1, p.body, context(p)) for i, p in enumerate(pages)]
         results = dict(pool.map_ordered(jobs))
     finally:
         pool.close()

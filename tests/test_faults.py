@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from scrapy.http import Request
 
-from crawler.middlewares import PrivateNetworkGuardMiddleware, retry_after_seconds
+from crawler.middlewares import (META_REFRESH_HEAD_BYTES, MetaRefreshHeadMiddleware,
+                                 PrivateNetworkGuardMiddleware, retry_after_seconds)
 from crawler.run import EXIT_PARTIAL
 from scrapy.exceptions import IgnoreRequest
 from tests.archive_readers import read_dataset
@@ -164,3 +165,29 @@ def test_private_network_guard_looks_again_after_a_failed_lookup(monkeypatch):
 
     assert asyncio.run(crawl()) == (
         None, "refused https://news.example/b: news.example resolves to a private address")
+
+
+def _large_page(head: str) -> bytes:
+    """A page over META_REFRESH_HEAD_BYTES, with `head` in its <head>."""
+    filler = "<p>" + "The council met on Tuesday. " * 20 + "</p>"
+    return (f"<html><head>{head}<title>Moved</title></head><body>"
+            + filler * (META_REFRESH_HEAD_BYTES // len(filler) + 2) + "</body></html>").encode()
+
+
+def test_meta_refresh_is_read_from_the_start_of_a_large_page():
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+    middleware = MetaRefreshHeadMiddleware.from_crawler(get_crawler(settings_dict={
+        "METAREFRESH_MAXDELAY": 100}))
+    request = Request("https://example.com/old.html")
+    moved = HtmlResponse(request.url, request=request, headers={"Content-Type": "text/html"},
+                         body=_large_page('<meta http-equiv="refresh" content="0; url=/new.html">'))
+    assert len(moved.body) > META_REFRESH_HEAD_BYTES
+    redirected = middleware.process_response(request, moved)
+    assert isinstance(redirected, Request) and redirected.url == "https://example.com/new.html"
+    # A page that does not refresh (or waits longer than METAREFRESH_MAXDELAY)
+    # goes on as it was received.
+    for head in ("", '<meta http-equiv="refresh" content="300; url=/new.html">'):
+        page = HtmlResponse(request.url, request=request, body=_large_page(head),
+                            headers={"Content-Type": "text/html; charset=utf-8"})
+        assert middleware.process_response(request, page) is page

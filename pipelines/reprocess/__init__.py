@@ -208,7 +208,7 @@ class Reprocessor:
                 self.stats.inc_value("reprocess/article_candidates")
                 page = self.page(recorded)
                 if self.extract.pool is not None and not page.error:
-                    yield (recorded, page), page.html or "", self.extract.context(page)
+                    yield (recorded, page), page.body or b"", self.extract.context(page)
                 else:
                     yield (recorded, page), None, None
             elif verdict == NOT_ARTICLE_URL:
