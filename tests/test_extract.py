@@ -355,3 +355,34 @@ def test_stop_word_hashes_answer_as_a_set_would():
     assert len(table._table) == 256                # at most two thirds full
     assert [f"w{k}" in table for k in range(300)] == [k % 3 == 0 for k in range(300)]
     assert "" not in StopWordHashes([]) and "a" not in StopWordHashes(["b"])
+
+
+@pytest.mark.parametrize("body, content_type", [
+    ("<html><head><meta charset='utf-8'></head><body><p>Zürich – “quoted”</p></body></html>"
+     .encode(), "text/html"),
+    ("<html><body><p>Le café reopened – naïve</p></body></html>".encode("cp1252"),
+     "text/html; charset=windows-1252"),
+    ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=shift_jis">'
+     "</head><body><p>東京都は火曜日</p></body></html>".encode("shift_jis"), "text/html"),
+    (b"\xef\xbb\xbf<html><body><p>" + "Überschrift".encode() + b"</p></body></html>", "text/html"),
+    ("<html><body><p>no charset anywhere: Gr\u00fc\u00dfe</p></body></html>".encode(), "text/html"),
+])
+def test_the_worker_decodes_a_page_as_scrapys_response_text(body, content_type):
+    # The crawler hands its workers the bytes and the encoding Scrapy read
+    # them in (crawler/spiders/news.py); the text must be the one Scrapy gives.
+    from scrapy.http import HtmlResponse
+    from pipelines.extract import decode_page
+    response = HtmlResponse("https://example.com/a.html", body=body,
+                            headers={"Content-Type": content_type})
+    assert decode_page(response.body, response.encoding) == response.text
+
+
+def test_a_rejected_page_is_excerpted_in_its_own_charset():
+    from crawler.items import FetchedPage
+    from pipelines.rejections import rejection_row
+    page = FetchedPage(source="abc", url=f"{BASE}/fr", http_status=200,
+                       fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc),
+                       body="<html><body><p>Le café reopened – naïve</p></body></html>"
+                            .encode("cp1252"), encoding="cp1252")
+    # Detection alone reads these bytes as "Le cafķ reopened ¢ na’ve".
+    assert rejection_row(page, "wrong_language", "fr")["excerpt"] == "Le café reopened – naïve"

@@ -324,9 +324,10 @@ class NewsSpider(scrapy.Spider):
         else:
             # The bytes, decoded in the extraction worker (pipelines.extract.
             # decode_page) as response.text would: the decoded text would stay
-            # in this process until the page is extracted, two to four bytes
-            # a character (on the benchmark's real pages, 15 MB of the
-            # crawler's RSS, and 40 MB more while its largest pages waited).
+            # in this process until the page is extracted, one to four bytes
+            # a character (2.2 times the bytes over the evaluation pages; on
+            # the benchmark's real pages 15 MB of the crawler's RSS, and 40 MB
+            # more while its largest pages waited).
             page.body, page.encoding = response.body, response.encoding
         yield page
         yield from self._released_entry_point()
