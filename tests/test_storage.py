@@ -102,6 +102,47 @@ def test_rows_beyond_a_row_group_leave_memory_and_files_stay_whole(tmp_path):
     assert big.read().column("url").to_pylist() == [f"http://a/{i}" for i in range(11) if i % 4]
 
 
+def test_rows_beyond_a_row_group_are_written_as_whole_row_groups_in_order(tmp_path):
+    """Each row group holds every row of its partition pending when it was
+    written, in order, and only that partition's rows."""
+    archive = open_archive(str(tmp_path), environ={})
+    w = ParquetDatasetWriter(archive, "rejects", REJECTION_SCHEMA, "abc", "RUN",
+                             lambda row: row["fetched_at"], max_buffered_rows=100, row_group_rows=16)
+    for i in range(40):
+        w.add(rejection(f"http://a/{i}", 28))
+    w.add(rejection("http://b/0", 27))
+    w.flush()
+    w.close()
+    file = pq.ParquetFile(tmp_path / "rejects/source=abc/date=2026-11-28/RUN-00001.parquet")
+    sizes = [file.metadata.row_group(g).num_rows for g in range(file.metadata.num_row_groups)]
+    assert sizes == [17, 17, 6]
+    assert file.read().column("url").to_pylist() == [f"http://a/{i}" for i in range(40)]
+    other = pq.read_table(tmp_path / "rejects/source=abc/date=2026-11-27/RUN-00002.parquet")
+    assert other.column("url").to_pylist() == ["http://b/0"]
+    assert w.rows_written == 41 and w.buffered_rows == 0
+
+
+class EvenRowsWriter(ParquetDatasetWriter):
+    """Publishes only rows whose URL ends in an even number (as a distributed
+    worker publishes only the rows it claims)."""
+
+    def rows_to_publish(self, relpath, rows):
+        return [row for row in rows if int(row["url"].rsplit("/", 1)[1]) % 2 == 0]
+
+
+def test_rows_a_writer_may_not_publish_are_left_out_of_its_files_and_counts(tmp_path):
+    archive = open_archive(str(tmp_path), environ={})
+    w = EvenRowsWriter(archive, "rejects", REJECTION_SCHEMA, "abc", "RUN",
+                       lambda row: row["fetched_at"], max_buffered_rows=100, row_group_rows=8)
+    for i in range(21):
+        w.add(rejection(f"http://a/{i}", 28))
+    w.flush()
+    w.close()
+    table = pq.read_table(tmp_path / "rejects/source=abc/date=2026-11-28/RUN-00001.parquet")
+    assert table.column("url").to_pylist() == [f"http://a/{i}" for i in range(0, 21, 2)]
+    assert w.rows_written == 11
+
+
 @pytest.mark.parametrize("entry", ["crawler.run", "crawler.distributed", "pipelines.reprocess"])
 def test_the_commands_allocate_arrow_memory_with_the_c_library(entry):
     """pyarrow's default allocator (mimalloc) kept what a crawl's Parquet
