@@ -50,7 +50,9 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def _kb(path: str, key: bytes) -> int:
+def proc_kb(path: str, key: bytes) -> int:
+    """The figure in kB on the line starting with `key` of a /proc file
+    (`VmRSS:` of status, `Pss:` of smaps_rollup); 0 if the process is gone."""
     try:
         with open(path, "rb") as handle:
             for line in handle:
@@ -80,9 +82,9 @@ class Sampler(threading.Thread):
     def run(self) -> None:
         while not self._done.wait(self.interval):
             pids = descendants(self.pid)
-            main = _kb(f"/proc/{self.pid}/status", b"VmRSS:") / 1024
-            rss = sum(_kb(f"/proc/{p}/status", b"VmRSS:") for p in pids) / 1024
-            pss = sum(_kb(f"/proc/{p}/smaps_rollup", b"Pss:") for p in pids) / 1024
+            main = proc_kb(f"/proc/{self.pid}/status", b"VmRSS:") / 1024
+            rss = sum(proc_kb(f"/proc/{p}/status", b"VmRSS:") for p in pids) / 1024
+            pss = sum(proc_kb(f"/proc/{p}/smaps_rollup", b"Pss:") for p in pids) / 1024
             peaks = self.peaks
             peaks.main_rss_mb = max(peaks.main_rss_mb, main)
             peaks.tree_rss_mb = max(peaks.tree_rss_mb, rss)

@@ -17,6 +17,7 @@ import random
 import tempfile
 from datetime import datetime, timezone
 
+from benchmarks.proctree import proc_kb
 from pipelines.extract_pool import fix_mmap_threshold
 from pipelines.storage import open_archive
 from pipelines.writer import ROW_GROUP_ROWS, ParquetDatasetWriter
@@ -27,11 +28,7 @@ FETCHED = datetime(2026, 11, 28, 6, tzinfo=timezone.utc)
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status (Linux only)")
+    return proc_kb("/proc/self/status", b"VmRSS:") / 1024
 
 
 def article_row(i: int, words: list[str], rnd: random.Random) -> dict:
