@@ -1,10 +1,12 @@
 """Ledger.load on a synthetic archive of ROWS articles, as the crawl writes them
 (files of 10,000 rows in date partitions, a correction for 2 % of the articles,
-rejections for 5 %), then needs_fetch lookups.
+rejections for 5 %), then needs_fetch lookups, then NEW articles remembered as
+a run writes them.
 
-    python -m benchmarks.ledger [--rows 1000000] [--workdir DIR]
+    python -m benchmarks.ledger [--rows 1000000] [--new 10000] [--workdir DIR]
 
-prints one JSON object: rows, load_seconds, lookups_per_s.
+prints one JSON object: rows, load_seconds, lookups_per_s, and the process's
+RSS after the load, after the run's first new article and after all NEW.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchmarks.proctree import proc_kb
 from pipelines import EXTRACTOR_VERSION
 from pipelines.ids import article_id
 from pipelines.ledger import Ledger
-from pipelines.storage import open_archive
+from pipelines.storage import open_archive, release_arrow_memory
 
 ROWS_PER_FILE = 10_000
 SOURCE = "abc"
@@ -68,9 +71,15 @@ def build(root: Path, rows: int) -> None:
         pq.write_table(rejects, path, compression="zstd")
 
 
+def rss_now_mb() -> float:
+    return round(proc_kb("/proc/self/status", b"VmRSS:") / 1024, 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ledger")
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--new", type=int, default=10_000,
+                        help="articles remembered after the load, as a run writes them")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args(argv)
@@ -99,9 +108,21 @@ def main(argv: list[str] | None = None) -> int:
     fetch = sum(ledger.needs_fetch(u, None) for u in probes)
     lookup_seconds = time.perf_counter() - t
     assert fetch == len(probes) // 2, fetch
+    release_arrow_memory()
+    rss_mb = {"after_load": rss_now_mb()}
+    fetched = datetime.now(timezone.utc)
+    for i in range(args.new):
+        url = url_of(args.rows * 5 + i)
+        ledger.remember({"article_id": article_id(url), "version": 1, "url": url, "canonical_url": url,
+                         "content_sha256": hashlib.sha256(url.encode()).hexdigest(),
+                         "listed_modified_at": None, "fetched_at": fetched})
+        if i == 0:
+            rss_mb["after_first_new"] = rss_now_mb()
+    rss_mb[f"after_{args.new}_new"] = rss_now_mb()
+    assert len(ledger) == args.rows + args.new, (len(ledger), args.rows + args.new)
     print(json.dumps({"rows": args.rows, "load_seconds": round(load_seconds, 3),
                       "lookups_per_s": round(len(probes) / lookup_seconds),
-                      "rejected_urls": len(ledger.rejected_urls)}))
+                      "rejected_urls": len(ledger.rejected_urls), "rss_mb": rss_mb}))
     if not args.workdir:
         shutil.rmtree(root, ignore_errors=True)
     return 0

@@ -260,7 +260,9 @@ def main(argv: list[str] | None = None) -> int:
             results["ledger"] = json.loads(m.stdout)
             led = results["ledger"]
             print(f"{'ledger load':<14} {led['rows']:,} archived articles: Ledger.load {led['load_seconds']:.2f} s, "
-                  f"needs_fetch {led['lookups_per_s']:,.0f} lookups/s, peak RSS {m.peaks.main_rss_mb:.0f} MB",
+                  f"needs_fetch {led['lookups_per_s']:,.0f} lookups/s, peak RSS {m.peaks.main_rss_mb:.0f} MB; "
+                  f"RSS after it, then after a run's new articles: "
+                  + ", ".join(f"{moment.replace('_', ' ')} {mb:.0f} MB" for moment, mb in led["rss_mb"].items()),
                   flush=True)
             led["peak_rss_mb"] = round(m.peaks.main_rss_mb, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import EXTRACTOR_VERSION
-from pipelines.digests import (ID_DIGITS, SHA256_DIGITS, DigestIndex, digest_key, digest_words,
-                               grown, put_digest, put_number, words_hex)
+from pipelines.digests import (ID_DIGITS, SHA256_DIGITS, AppendedColumns, DigestIndex, digest_key,
+                               digest_words, put_number, words_hex)
 from pipelines.ids import article_id, canonical_key
 from pipelines.storage import Archive, release_arrow_memory
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
@@ -73,42 +73,42 @@ def _text_words(ids: np.ndarray, hashes: np.ndarray) -> np.ndarray:
 
 
 class _ArticleRows:
-    """Articles as numpy columns (72 bytes a row), grown by doubling: id,
-    version, content hash, listed and fetched times. One row per archived
-    article, and one more for each version the run writes."""
+    """Articles as numpy columns (72 bytes a row): id, version, content hash,
+    listed and fetched times. One row per archived article, and one more for
+    each version the run writes (appended in blocks: AppendedColumns)."""
 
     def __init__(self, ids: np.ndarray, versions: np.ndarray, hashes: np.ndarray,
                  listed: np.ndarray, fetched: np.ndarray) -> None:
-        self._columns = {"ids": ids, "versions": versions, "hashes": hashes,
-                         "listed": listed, "fetched": fetched}
-        self._size = len(ids)
+        self._columns = AppendedColumns({"ids": ids, "versions": versions, "hashes": hashes,
+                                         "listed": listed, "fetched": fetched})
 
     @classmethod
     def empty(cls) -> "_ArticleRows":
         return cls(np.empty((0, 2), np.uint64), np.empty(0, np.int32), np.empty((0, 4), np.uint64),
                    np.empty(0, np.int64), np.empty(0, np.int64))
 
+    def __len__(self) -> int:
+        return len(self._columns)
+
     def append(self, article_key: int, version: int, content_sha256: str,
                listed_modified_at: datetime | None, fetched_at: datetime | None) -> int:
-        row = self._size
-        if row == len(self._columns["ids"]):
-            self._columns = {name: grown(column) for name, column in self._columns.items()}
-        columns = self._columns
-        put_number(columns["ids"], row, article_key)
-        columns["versions"][row] = version
-        put_digest(columns["hashes"], row, content_sha256, "content_sha256")
-        columns["listed"][row] = _micros(listed_modified_at)
-        columns["fetched"][row] = _micros(fetched_at)
-        self._size += 1
-        return row
+        content_key = digest_key(content_sha256, SHA256_DIGITS, "content_sha256")   # raises before the row is added
+        columns, index = self._columns.append()
+        put_number(columns["ids"], index, article_key)
+        columns["versions"][index] = version
+        put_number(columns["hashes"], index, content_key)
+        columns["listed"][index] = _micros(listed_modified_at)
+        columns["fetched"][index] = _micros(fetched_at)
+        return len(self._columns) - 1
 
     def article_id(self, row: int) -> str:
-        return words_hex(self._columns["ids"][row])
+        columns, index = self._columns.locate(row)
+        return words_hex(columns["ids"][index])
 
     def article(self, row: int) -> ArchivedArticle:
-        columns = self._columns
-        return ArchivedArticle(int(columns["versions"][row]), words_hex(columns["hashes"][row]),
-                               _moment(columns["listed"][row]), _moment(columns["fetched"][row]))
+        columns, index = self._columns.locate(row)
+        return ArchivedArticle(int(columns["versions"][index]), words_hex(columns["hashes"][index]),
+                               _moment(columns["listed"][index]), _moment(columns["fetched"][index]))
 
 
 class Ledger:

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
-from pipelines.digests import (ID_DIGITS, DigestIndex, digest_key, digest_words, grown,
+from pipelines.digests import (ID_DIGITS, AppendedColumns, DigestIndex, digest_key, digest_words,
                                put_number, words_hex)
 from pipelines.storage import Archive, release_arrow_memory
 from schemas import ARTICLE_SCHEMA
@@ -43,11 +43,16 @@ class NearDuplicateIndex:
     and the article-id index: no Python object per entry)."""
 
     def __init__(self) -> None:
-        self._high = np.empty(0, dtype=np.uint64)       # bits 127..64 of each fingerprint
-        self._low = np.empty(0, dtype=np.uint64)        # bits 63..0
-        self._firsts = np.empty((0, 2), dtype=np.uint64)     # the first copy's article_id, per entry
-        self._size = 0
+        self._columns = self._new_columns(np.empty((0, 2), dtype=np.uint64), np.empty((0, 2), dtype=np.uint64))
         self._entries = DigestIndex()                   # article_id -> its entry
+
+    @staticmethod
+    def _new_columns(fingerprints: np.ndarray, firsts: np.ndarray) -> AppendedColumns:
+        return AppendedColumns({
+            "high": np.ascontiguousarray(fingerprints[:, 0]),  # bits 127..64 of each fingerprint
+            "low": np.ascontiguousarray(fingerprints[:, 1]),   # bits 63..0
+            "firsts": firsts,                                  # the first copy's article_id, per entry
+        })
 
     @classmethod
     def load(cls, archive: Archive, window_days: int = DEFAULT_WINDOW_DAYS,
@@ -75,9 +80,7 @@ class NearDuplicateIndex:
         fingerprints = digest_words(table.column("simhash"), ID_DIGITS, "simhash")[entries]
         firsts = pc.coalesce(table.column("duplicate_of"), table.column("article_id"))
         del table
-        index._high, index._low = fingerprints[:, 0].copy(), fingerprints[:, 1].copy()
-        index._firsts = digest_words(firsts, ID_DIGITS, "duplicate_of")[entries]
-        index._size = len(entries)
+        index._columns = cls._new_columns(fingerprints, digest_words(firsts, ID_DIGITS, "duplicate_of")[entries])
         index._entries = DigestIndex.from_words(ids[entries], np.arange(len(entries)))
         release_arrow_memory()
         return index
@@ -86,25 +89,24 @@ class NearDuplicateIndex:
         key = digest_key(article_id, ID_DIGITS, "article_id")
         if not self._entries.add(key):
             return
-        if self._size == len(self._high):
-            self._high, self._low, self._firsts = (grown(column) for column in
-                                                   (self._high, self._low, self._firsts))
         value = int(fingerprint, 16)
-        self._high[self._size], self._low[self._size] = value >> 64, value & _LOW_BITS
-        put_number(self._firsts, self._size,
-                   digest_key(duplicate_of, ID_DIGITS, "duplicate_of") if duplicate_of else key)
-        self._size += 1
+        first = digest_key(duplicate_of, ID_DIGITS, "duplicate_of") if duplicate_of else key
+        columns, index = self._columns.append()
+        columns["high"][index], columns["low"][index] = value >> 64, value & _LOW_BITS
+        put_number(columns["firsts"], index, first)
 
     def first_copy(self, article_id: str, fingerprint: str) -> str | None:
         """The article_id of the first copy of this text, if another article is one."""
         value = int(fingerprint, 16)
-        bits = (np.bitwise_count(self._high[:self._size] ^ np.uint64(value >> 64))
-                + np.bitwise_count(self._low[:self._size] ^ np.uint64(value & _LOW_BITS)))
-        for entry in np.flatnonzero(bits <= MAX_DISTANCE):
-            first = words_hex(self._firsts[entry])
-            if first != article_id:
-                return first
+        high, low = np.uint64(value >> 64), np.uint64(value & _LOW_BITS)
+        for (start, highs), (_, lows) in zip(self._columns.scan("high"), self._columns.scan("low")):
+            bits = np.bitwise_count(highs ^ high) + np.bitwise_count(lows ^ low)
+            for entry in np.flatnonzero(bits <= MAX_DISTANCE):
+                columns, index = self._columns.locate(start + int(entry))
+                first = words_hex(columns["firsts"][index])
+                if first != article_id:
+                    return first
         return None
 
     def __len__(self) -> int:
-        return self._size
+        return len(self._columns)

@@ -11,7 +11,8 @@ from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
 from crawler.dupefilter import CompactDupeFilter
-from pipelines.digests import DigestIndex, digest_key, digest_words, put_digest, words_hex
+from pipelines.digests import (AppendedColumns, DigestIndex, digest_key, digest_words, put_digest,
+                               words_hex)
 
 
 def test_digest_index_answers_as_a_dict_through_merges_and_overwrites():
@@ -32,11 +33,52 @@ def test_digest_index_answers_as_a_dict_through_merges_and_overwrites():
     assert (keys[0] >> 64 << 64) | 1 not in index
 
 
+def test_digest_index_finds_keys_that_share_their_high_word():
+    # Keys such as small numbers (article ids are hashes; a test's are often
+    # not): thousands share a high word, merged into the sorted arrays.
+    keys = [(high << 64) | low for high in (0, 5) for low in range(1, 12_000, 2)]
+    index = DigestIndex()
+    for row, key in enumerate(keys):
+        index[key] = row
+    assert all(index.get(key) == row for row, key in enumerate(keys))
+    for absent in (0, 2, 12_000, 12_001, 3 << 64 | 1, 5 << 64, 5 << 64 | 11_999 + 2, 6 << 64 | 1):
+        assert absent not in index
+
+
 def test_digest_index_built_from_words_keeps_the_last_row_of_a_repeated_key():
     words = digest_words(["0" * 31 + "1", "f" * 32, "0" * 31 + "1"])
     index = DigestIndex.from_words(words, np.array([7, 8, 9]))
     assert (len(index), index.get(1), index.get((1 << 128) - 1)) == (2, 9, 8)
     assert index.add(2) and not index.add(2) and not index.add(1)
+
+
+def test_appended_rows_go_into_blocks_and_the_loaded_columns_are_not_copied():
+    loaded = {"n": np.array([10, 11, 12]), "words": np.array([[1, 2], [3, 4], [5, 6]], dtype=np.uint64)}
+    columns = AppendedColumns(loaded, block_rows=4)
+    for n in range(13, 23):
+        block, index = columns.append()
+        block["n"][index] = n
+        block["words"][index] = [n, n + 1]
+    assert len(columns) == 13
+    # The loaded arrays are still the ones given (a million archived rows are
+    # not copied for a run's first new one).
+    assert columns.locate(0)[0]["n"] is loaded["n"]
+    assert [int(block["n"][index]) for block, index in map(columns.locate, range(13))] == list(range(10, 23))
+    assert [(start, values.tolist()) for start, values in columns.scan("n")] == [
+        (0, [10, 11, 12]), (3, [13, 14, 15, 16]), (7, [17, 18, 19, 20]), (11, [21, 22])]
+    block, index = columns.locate(12)
+    assert block["words"][index].tolist() == [22, 23]
+    with pytest.raises(IndexError):
+        columns.locate(13)
+
+
+def test_appended_columns_may_start_empty():
+    columns = AppendedColumns({"n": np.empty(0, dtype=np.int64)}, block_rows=2)
+    assert list(columns.scan("n")) == []
+    for n in range(3):
+        block, index = columns.append()
+        block["n"][index] = n
+    assert [(start, values.tolist()) for start, values in columns.scan("n")] == [(0, [0, 1]), (2, [2])]
 
 
 def test_digests_round_trip_and_bad_ones_are_named():

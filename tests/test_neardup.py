@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.digests import BLOCK_ROWS
 from pipelines.ids import article_id
 from pipelines.neardup import MAX_DISTANCE, NearDuplicateIndex
 from pipelines.simhash import body_fingerprint, distance
@@ -119,7 +120,12 @@ def test_fingerprint_of_a_very_long_repetitive_body_is_its_shingle_hash():
 def test_index_finds_the_first_entry_within_the_distance_as_a_plain_scan_would():
     import random
     rng = random.Random(7)
-    entries = [(f"{n:032x}", f"{rng.getrandbits(128):032x}") for n in range(3000)]
+    # More entries than a block holds (pipelines/digests.py: BLOCK_ROWS): the
+    # scan goes on from block to block, in order of first sight.
+    entries = [(f"{n:032x}", f"{rng.getrandbits(128):032x}") for n in range(BLOCK_ROWS * 2 + 100)]
+    # Copies of the fourth entry in the second and the third block.
+    for n in (BLOCK_ROWS + 7, BLOCK_ROWS * 2 + 50):
+        entries[n] = (entries[n][0], f"{int(entries[3][1], 16) ^ (1 << n % 128):032x}")
     index = NearDuplicateIndex()
     for aid, fingerprint in entries:
         index.add(aid, fingerprint)
@@ -131,8 +137,11 @@ def test_index_finds_the_first_entry_within_the_distance_as_a_plain_scan_would()
             value ^= 1 << bit
         queries.append(("f" * 32, f"{value:032x}"))
     queries.append(entries[5])      # an entry itself: not its own copy
+    queries.append(entries[BLOCK_ROWS * 2 + 50])     # a copy: of the first one, blocks before
+    known = [(other, int(fingerprint, 16)) for other, fingerprint in entries]
     for aid, fingerprint in queries:
-        plain = next((other for other, known in entries
-                      if distance(fingerprint, known) <= MAX_DISTANCE and other != aid), None)
+        value = int(fingerprint, 16)
+        plain = next((other for other, bits in known
+                      if (value ^ bits).bit_count() <= MAX_DISTANCE and other != aid), None)
         assert index.first_copy(aid, fingerprint) == plain
-    assert len(index) == 3000
+    assert len(index) == BLOCK_ROWS * 2 + 100
