@@ -249,6 +249,9 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         raise Rejected("too_short",
                        f"{words} words of text after cleanup (minimum {context.min_body_words})")
     language = page_language(declared, body)
+    if context.languages and language and language not in context.languages:
+        # Before the slowest step (htmldate's text search): the page is not kept.
+        raise Rejected("wrong_language", f"language {language!r}, source takes {', '.join(context.languages)}")
     if published_at is None:
         # The text search reads dates in words in the language the article is
         # written in ("31. Januar 2020" under an <html lang="en">).
@@ -708,11 +711,7 @@ class ExtractPipeline:
             self.stats.inc_value("perf/extract_cpu_s", outcome[-1])
         if outcome[0] != "ok":
             raise page_rejected(outcome[1], outcome[2])
-        record = outcome[1]
-        if self.languages and record["language"] and record["language"] not in self.languages:
-            raise page_rejected("wrong_language", f"language {record['language']!r}, source takes "
-                                                  f"{', '.join(self.languages)}")
-        return with_warc_pointer(with_listing_hints(record, page), page)
+        return with_warc_pointer(with_listing_hints(outcome[1], page), page)
 
 
 def page_rejected(reason: str, detail: str) -> Exception:

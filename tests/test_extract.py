@@ -248,8 +248,6 @@ def news_page(lang: str | None, date: str, paragraph: str = CROATIAN) -> str:
     ("pl", CROATIAN, (), "8. listopada 2021.", "2021-10-08"),
     # A text of two languages, and no declaration: its source's.
     (None, CROATIAN + ENGLISH, ("hr",), "5. listopada 2021.", "2021-10-05"),
-    # A declared language dateparser does not know: the source's.
-    ("xx", CROATIAN + POLISH, ("hr",), "6. listopada 2021.", "2021-10-06"),
     # The same words on pages in two languages, one after the other: htmldate's
     # cache of readings does not carry the first page's over.
     ("pl", POLISH, (), "7. listopada 2021.", "2021-11-07"),
@@ -262,6 +260,19 @@ def test_dates_in_words_are_read_in_the_article_language(lang, text, source_lang
                                          source="t", languages=source_languages,
                                          fetched_at=datetime(2026, 12, 3, tzinfo=timezone.utc)))
     assert record["published_at"] == datetime.fromisoformat(published).replace(tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("lang, text, detail", [
+    ("pl", POLISH, "language 'pl', source takes hr, en"),
+    # Mixed text: the page's declaration, here one no source takes.
+    ("xx", CROATIAN + POLISH, "language 'xx', source takes hr, en"),
+])
+def test_a_page_in_a_language_its_source_does_not_take_is_rejected(lang, text, detail):
+    with pytest.raises(Rejected) as rejected:
+        extract_article(news_page(lang, "6. listopada 2021.", text),
+                        PageContext(url="https://vijesti.example/grad/proracun", source="t",
+                                    languages=("hr", "en")))
+    assert (rejected.value.reason, rejected.value.detail) == ("wrong_language", detail)
 
 
 @pytest.mark.parametrize("footer, url, expected", [
