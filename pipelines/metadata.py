@@ -1078,14 +1078,18 @@ _BYLINE_TEXT_WORDS = re.compile(
 # A capitalised word followed by a colon is the next label ("Autor: Fritz
 # Imhof Quelle: Livenet"), not part of the name.
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*+(?!\s*:)"
-_NAME = _NAME_WORD + r"(?:[ \t]+(?:" + _NAME_WORD + r"|de|van|von|der|den|la|le|di|da|del)){1,3}"
+_NAME = _NAME_WORD + r"(?:[ \t]+(?:" + _NAME_WORD + r"|(?:de|van|von|der|den|la|le|di|da|del)\b)){1,3}"
+# Where a name after a comma ends, when it is one: at the next separator, the
+# text node's end or the block's. "Uta Staschewski, Projektleiterin der HSS
+# in Tunesien" lists one name and her role, which runs on in lower case.
+_NAME_ENDS = r"(?=[ \t]*(?:$|\n|[,&|·•.;:)]|(?i:and|und|et|y)\b))"
 # The label in any case, the names capitalised (a lower-case word after "von"
 # is running text: "von etwa einem Jahr").
 _PRINTED_BYLINE_RE = re.compile(
     r"(?i:(?:^|[|·•]\s*|\b(?:posted|published|veröffentlicht|publiziert|geschrieben|erstellt|"
     r"publié)\b[^|·•]{0,40}?\s)"
     r"(?:" + _BYLINE_LABEL + r")\s?:?|text\s?:)\s+"
-    r"(?P<name>" + _NAME + r"(?:\s*(?:,|&|(?i:and|und|et|y))\s*" + _NAME + r")*)")
+    r"(?P<name>" + _NAME + r"(?:\s*,\s*" + _NAME + _NAME_ENDS + r"|\s*(?:&|(?i:and|und|et|y))\s*" + _NAME + r")*)")
 # <byline> is NITF's (news agencies' feeds, kept by some sites' markup).
 _BYLINE_BLOCKS = {"p", "div", "span", "li", "header", "address", "small", "em", "strong", "a",
                   "h2", "h3", "h4", "h5", "h6", "td", "time", "footer", "byline"}

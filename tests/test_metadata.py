@@ -550,6 +550,13 @@ def test_published_at_lone_meta_against_the_time_elements(times, expected):
     ('<h1>H</h1><p>Von Volkmar Kabisch, Jan Lukas Strozyk und Benedikt Strunz, NDR</p>',
      ["Volkmar Kabisch", "Jan Lukas Strozyk", "Benedikt Strunz"]),
     ('<h1>H</h1><em>Written by: Julie Mollins</em>', ["Julie Mollins"]),
+    # After a comma, a role running on in lower case is no second author ("de"
+    # of "der" is no name particle either); names after "and" stay.
+    ('<h1>H</h1><p>Autorin: Uta Staschewski, Projektleiterin der HSS in Tunesien.</p>',
+     ["Uta Staschewski"]),
+    ('<h1>H</h1><p>By Jane Roe, John Doe and Ann Lee July 11, 2011</p>',
+     ["Jane Roe", "John Doe", "Ann Lee"]),
+    ('<h1>H</h1><p>Von Anna de Vries und Peter Meier am 3. Mai</p>', ["Anna de Vries", "Peter Meier"]),
     # Running text, a place or a lone noun after "von"/"by" is not a byline.
     ('<h1>H</h1><p>Die Unterlagen stammen von etwa einem Jahr.</p>', []),
     ('<h1>H</h1><p>Von Helsingborg nach Malmö</p>', []),
