@@ -19,7 +19,7 @@ WORKERS ?= 1
 
 ROUNDS ?= 12
 
-.PHONY: crawl crawl-all upload-spool worker reprocess test torture extract eval bench clean-venv help
+.PHONY: crawl crawl-all upload-spool worker reprocess test torture extract eval bench bench-growth clean-venv help
 
 help:
 	@echo "make crawl SOURCE=abc [START_URLS='URL ...'] [ARCHIVE_URI=./archive|s3://bucket/prefix]"
@@ -32,6 +32,7 @@ help:
 	@echo "make test             run the test suite (starts its own servers)"
 	@echo "make eval DATA=path   score extraction on the benchmark sets [OUT=evaluation/results.json]"
 	@echo "make bench [N=2000] [DATA=../shared/eval] [OUT=benchmarks/results.json] [LEDGER_ROWS=100000]"
+	@echo "make bench-growth     memory of a 2,000- and a 50,000-page crawl (about 15 minutes)"
 
 $(VENV)/.runtime: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -91,6 +92,10 @@ LEDGER_ROWS ?= 100000
 bench: $(VENV)/.dev
 	$(PY) -m benchmarks.run --pages $(N) $(if $(DATA),--data "$(DATA)") \
 		--out "$(or $(OUT),benchmarks/results.json)" --ledger-rows $(LEDGER_ROWS)
+
+# Memory as a crawl grows: peaks of a 2,000- and a 50,000-page crawl, and the growth.
+bench-growth: $(VENV)/.dev
+	$(PY) -m benchmarks.growth --out "$(or $(OUT),benchmarks/growth.json)"
 
 clean-venv:
 	rm -rf $(VENV)
