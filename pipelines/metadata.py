@@ -1364,6 +1364,22 @@ DEGREES = {"phd", "ph.d", "ph. d", "md", "m.d", "mba", "msc", "m.sc", "bsc", "ma
 _DOTTED_LOGIN_RE = re.compile(r"^[a-zà-öø-ÿ]{2,}(?:\.[a-zà-öø-ÿ]{2,}){1,2}$")
 
 
+# The outlet a byline names after the person: "Jane Roe for The Guardian",
+# "Jane Roe special to The Post"; after a comma, "Special to The Post" alone.
+_FOR_OUTLET_RE = re.compile(r"\s+(?:for|(?i:special to))\s+(?:the\s+)?[A-Z][\w.'’&-]*"
+                            r"(?:\s+(?:[A-Z][\w.'’&-]*|of|and|&))*$")
+_SPECIAL_TO_RE = re.compile(r"^special to\b", re.I)
+
+
+def strip_for_outlet(name: str) -> str:
+    """'Jane Roe for The Guardian' -> 'Jane Roe', when two words or more stay
+    before it ('Organization for Transformative Works' stays whole)."""
+    match = _FOR_OUTLET_RE.search(name)
+    if match and len(name[:match.start()].split()) >= 2:
+        return name[:match.start()]
+    return name
+
+
 def strip_trailing_role(name: str) -> str:
     """'Ben Silverman Games Editor' -> 'Ben Silverman': a role word and the
     word before it end the byline, and two words or more stay before them
@@ -1394,11 +1410,11 @@ def clean_author_name(part: str) -> str | None:
     part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
     part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
     part = _TRAILING_LABEL_RE.sub("", part)
-    part = login_to_name(strip_trailing_role(part))
+    part = login_to_name(strip_for_outlet(strip_trailing_role(part)))
     if part.casefold().rstrip(".") in DEGREES:
         return None
     part = _TRAILING_RELATIVE_RE.sub("", part)
-    if _COMMENTER_RE.search(part):
+    if _COMMENTER_RE.search(part) or _SPECIAL_TO_RE.match(part):
         return None
     if not part or part.casefold() in PLACEHOLDER_AUTHORS or _NOT_A_PERSON_RE.search(part) \
             or part.casefold() in NEWS_AGENCIES \

@@ -149,6 +149,11 @@ def test_title_segments(title, expected):
     (["Sara Zinnecker Stand"], ["Sara Zinnecker"]),
     (["Redaktion datev.de"], []),
     (["publisher"], []),
+    # The outlet a person writes for is no part of the name, nor a second author.
+    (["By Jane Roe for The Guardian"], ["Jane Roe"]),
+    (["By Jane Roe and John Doe for the New York Times"], ["Jane Roe", "John Doe"]),
+    (["Jane Roe, Special to The Post"], ["Jane Roe"]),
+    (["Organization for Transformative Works"], ["Organization for Transformative Works"]),
 ])
 def test_clean_authors(names, expected):
     assert clean_authors(names) == expected
