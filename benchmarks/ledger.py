@@ -25,7 +25,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmarks.proctree import proc_kb
+from benchmarks.proctree import own_rss_mb
 from pipelines import EXTRACTOR_VERSION
 from pipelines.ids import article_id
 from pipelines.ledger import Ledger
@@ -71,10 +71,6 @@ def build(root: Path, rows: int) -> None:
         pq.write_table(rejects, path, compression="zstd")
 
 
-def rss_now_mb() -> float:
-    return round(proc_kb("/proc/self/status", b"VmRSS:") / 1024, 1)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.ledger")
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -109,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     lookup_seconds = time.perf_counter() - t
     assert fetch == len(probes) // 2, fetch
     release_arrow_memory()
-    rss_mb = {"after_load": rss_now_mb()}
+    rss_mb = {"after_load": round(own_rss_mb(), 1)}
     fetched = datetime.now(timezone.utc)
     for i in range(args.new):
         url = url_of(args.rows * 5 + i)
@@ -117,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
                          "content_sha256": hashlib.sha256(url.encode()).hexdigest(),
                          "listed_modified_at": None, "fetched_at": fetched})
         if i == 0:
-            rss_mb["after_first_new"] = rss_now_mb()
-    rss_mb[f"after_{args.new}_new"] = rss_now_mb()
+            rss_mb["after_first_new"] = round(own_rss_mb(), 1)
+    rss_mb[f"after_{args.new}_new"] = round(own_rss_mb(), 1)
     assert len(ledger) == args.rows + args.new, (len(ledger), args.rows + args.new)
     print(json.dumps({"rows": args.rows, "load_seconds": round(load_seconds, 3),
                       "lookups_per_s": round(len(probes) / lookup_seconds),

@@ -50,6 +50,11 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def own_rss_mb() -> float:
+    """This process's RSS now, in MB."""
+    return proc_kb("/proc/self/status", b"VmRSS:") / 1024
+
+
 def proc_kb(path: str, key: bytes) -> int:
     """The figure in kB on the line starting with `key` of a /proc file
     (`VmRSS:` of status, `Pss:` of smaps_rollup); 0 if the process is gone."""

@@ -17,7 +17,7 @@ import random
 import tempfile
 from datetime import datetime, timezone
 
-from benchmarks.proctree import proc_kb
+from benchmarks.proctree import own_rss_mb
 from pipelines.extract_pool import fix_mmap_threshold
 from pipelines.storage import open_archive
 from pipelines.writer import ROW_GROUP_ROWS, ParquetDatasetWriter
@@ -25,10 +25,6 @@ from schemas import ARTICLE_SCHEMA
 
 SAMPLE_EVERY = 2_000
 FETCHED = datetime(2026, 11, 28, 6, tzinfo=timezone.utc)
-
-
-def rss_mb() -> float:
-    return proc_kb("/proc/self/status", b"VmRSS:") / 1024
 
 
 def article_row(i: int, words: list[str], rnd: random.Random) -> dict:
@@ -61,11 +57,11 @@ def main(argv: list[str] | None = None) -> None:
         for i in range(args.rows):
             writer.add(article_row(i, words, rnd))
             if (i + 1) % SAMPLE_EVERY == 0:
-                samples.append(round(rss_mb(), 1))
+                samples.append(round(own_rss_mb(), 1))
         writer.flush()
         writer.close()
         print(json.dumps({"rows": args.rows, "row_group_rows": args.row_group_rows,
-                          "rss_mb": samples, "end_rss_mb": round(rss_mb(), 1)}))
+                          "rss_mb": samples, "end_rss_mb": round(own_rss_mb(), 1)}))
 
 
 if __name__ == "__main__":

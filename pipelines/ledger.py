@@ -87,9 +87,6 @@ class _ArticleRows:
         return cls(np.empty((0, 2), np.uint64), np.empty(0, np.int32), np.empty((0, 4), np.uint64),
                    np.empty(0, np.int64), np.empty(0, np.int64))
 
-    def __len__(self) -> int:
-        return len(self._columns)
-
     def append(self, article_key: int, version: int, content_sha256: str,
                listed_modified_at: datetime | None, fetched_at: datetime | None) -> int:
         content_key = digest_key(content_sha256, SHA256_DIGITS, "content_sha256")   # raises before the row is added

@@ -1371,23 +1371,26 @@ _FOR_OUTLET_RE = re.compile(r"\s+(?:for|(?i:special to))\s+(?:the\s+)?[A-Z][\w.'
 _SPECIAL_TO_RE = re.compile(r"^special to\b", re.I)
 
 
-def strip_for_outlet(name: str) -> str:
-    """'Jane Roe for The Guardian' -> 'Jane Roe', when two words or more stay
-    before it ('Organization for Transformative Works' stays whole)."""
-    match = _FOR_OUTLET_RE.search(name)
+def _cut_tail(name: str, tail: re.Pattern[str]) -> str:
+    """`name` less what `tail` finds at its end, when two words or more stay
+    before it."""
+    match = tail.search(name)
     if match and len(name[:match.start()].split()) >= 2:
         return name[:match.start()]
     return name
+
+
+def strip_for_outlet(name: str) -> str:
+    """'Jane Roe for The Guardian' -> 'Jane Roe' ('Organization for
+    Transformative Works' stays whole)."""
+    return _cut_tail(name, _FOR_OUTLET_RE)
 
 
 def strip_trailing_role(name: str) -> str:
     """'Ben Silverman Games Editor' -> 'Ben Silverman': a role word and the
-    word before it end the byline, and two words or more stay before them
-    ('Our Foreign Staff' stays whole, and is then no person)."""
-    match = _TRAILING_ROLE_RE.search(name)
-    if match and len(name[:match.start()].split()) >= 2:
-        return name[:match.start()]
-    return name
+    word before it end the byline ('Our Foreign Staff' stays whole, and is
+    then no person)."""
+    return _cut_tail(name, _TRAILING_ROLE_RE)
 
 
 def is_login(text: str) -> bool:
