@@ -969,10 +969,7 @@ def extract_authors(tree: lxml_html.HtmlElement,
     if not found:
         found = people(_json_ld_people(tree))
     if not found:
-        meta = meta_content(tree, "author", "article:author", "parsely-author", "sailthru.author",
-                            "dc.creator", "dcterms.creator", "citation_author", "byl")
-        if meta and not meta.startswith("http"):
-            found = people([meta])
+        found = people([name for name in meta_authors(tree) if not name.startswith("http")])
     if not found:
         # "Written by X" in a sharing plugin's tags names a person even on a
         # blog named after her, as a typed JSON-LD Person does.
@@ -991,6 +988,45 @@ def extract_authors(tree: lxml_html.HtmlElement,
         # slot does not hide the article's own "Written by: Jane Roe".
         found = next(filter(None, (people([name]) for name in printed_bylines(tree))), [])
     return found
+
+
+AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author")
+# Library-catalogue fields: Dublin Core's creator and Highwire Press's
+# citation_author, one tag per author, each named "Family, Given".
+CATALOGUE_AUTHOR_META = ("dc.creator", "dcterms.creator", "citation_author")
+
+
+def meta_authors(tree: lxml_html.HtmlElement) -> list[str]:
+    """The author <meta>'s value; else every value of the first catalogue
+    field present, given name first; else the New York Times' "byl"."""
+    value = meta_content(tree, *AUTHOR_META)
+    if value:
+        return [value]
+    values: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        key = (meta.get("name") or meta.get("property") or "").lower()
+        content = (meta.get("content") or "").strip()
+        if key in CATALOGUE_AUTHOR_META and content:
+            values.setdefault(key, []).append(given_name_first(content))
+    for key in CATALOGUE_AUTHOR_META:
+        if key in values:
+            return values[key]
+    value = meta_content(tree, "byl")
+    return [value] if value else []
+
+
+_PARTICLE = r"(?:van|von|de|der|den|du|da|di|del|la|le|ten|ter|zu)"
+_FAMILY_GIVEN_RE = re.compile(
+    rf"((?:{_PARTICLE}\s+)*[A-ZÀ-ÖØ-Þ][\w'’-]+)\s*,\s*"
+    rf"([A-ZÀ-ÖØ-Þ][\w'’-]*\.?(?:[\s-]+[A-ZÀ-ÖØ-Þ][\w'’-]*\.?){{0,2}}(?:\s+{_PARTICLE})*)")
+
+
+def given_name_first(name: str) -> str:
+    """'Harm, Robert' -> 'Robert Harm', 'Jong, Michiel de' -> 'Michiel de
+    Jong', 'Kooman, F.' -> 'F. Kooman': a catalogue's "Family, Given" as a
+    byline prints it. Anything else (two names, an organisation) unchanged."""
+    match = _FAMILY_GIVEN_RE.fullmatch(" ".join(name.split()))
+    return f"{match[2]} {match[1]}" if match else name
 
 
 _FN_XPATH = etree.XPath("//body//*[contains(@class, 'fn')]")

@@ -8,7 +8,7 @@ from lxml import html as lxml_html
 from datetime import datetime, timezone
 
 from pipelines.metadata import (clean_authors, extract_authors, extract_published_at, extract_rights,
-                                extract_title,
+                                extract_title, given_name_first,
                                 host_site_keys, parse_json_ld, title_from_segments, title_segments)
 
 
@@ -167,6 +167,36 @@ def test_clean_authors(names, expected):
     ('<meta name="author" content="https://facebook.com/someone">', []),
 ])
 def test_extract_authors(markup, expected):
+    assert extract_authors(tree(markup)) == expected
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("Harm, Robert", "Robert Harm"),
+    ("Jong, Michiel de", "Michiel de Jong"),
+    ("Kooman, F.", "F. Kooman"),
+    ("van der Berg, Anna Maria", "Anna Maria van der Berg"),
+    ("Müller-Lüdenscheidt, Hans", "Hans Müller-Lüdenscheidt"),
+    # two people, an organisation, a suffix: not one "Family, Given" name
+    ("Jane Roe, John Doe", "Jane Roe, John Doe"),
+    ("bergportal GmbH, digvis GmbH", "bergportal GmbH, digvis GmbH"),
+    ("King, Martin Luther, Jr.", "King, Martin Luther, Jr."),
+])
+def test_given_name_first(name, expected):
+    assert given_name_first(name) == expected
+
+
+@pytest.mark.parametrize("markup, expected", [
+    # Dublin Core names the author "Family, Given", one tag each
+    ('<meta name="DC.creator" content="Harm, Robert">', ["Robert Harm"]),
+    ('<meta name="DC.Creator" content="Jong, Michiel de"><meta name="DC.Creator" content="Kooman, F.">',
+     ["Michiel de Jong", "F. Kooman"]),
+    ('<meta name="citation_author" content="Adwan, Marwan H."><meta name="citation_author" '
+     'content="Roe, Jane">', ["Marwan H. Adwan", "Jane Roe"]),
+    # the author <meta> comes first
+    ('<meta name="DC.creator" content="Kooman, F."><meta name="author" content="Jane Roe">',
+     ["Jane Roe"]),
+])
+def test_catalogue_author_fields_name_every_author_given_name_first(markup, expected):
     assert extract_authors(tree(markup)) == expected
 
 
