@@ -1326,6 +1326,13 @@ _NOT_A_PERSON_RE = re.compile(
     _NEWSROOM_WORDS + r"|reporter|editor|correspondent|contributor|"
     r"team|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d|"
     r"redaktion|rédaction|redacción|redazione|redactie", re.I)
+# Institutions given as the author, German compounds included
+# ("Bundesministerium für Wirtschaft und Energie", "Feuerwehr Oldenburg").
+_INSTITUTION_RE = re.compile(
+    r"ministerium|ministry|ministère|ministerio|department|abteilung|universit|institut|verband|verein|"
+    r"association|asociación|associazione|foundation|fondation|fundación|stiftung|"
+    r"feuerwehr|polizei|police|behörde|kommission|commission|gesellschaft", re.I)
+_AUTHOR_LIST_SEPARATOR_RE = re.compile(r"\s*[,;|\n]\s*")
 # Names that content systems print when there is no author.
 PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
                        "guest", "author", "webmaster", "wordpressadmin", "redaktion", "user",
@@ -1464,11 +1471,18 @@ def clean_author_name(part: str) -> str | None:
     return part
 
 
+def without_institutions(field: str) -> str:
+    """An author field less the institutions it lists: their names run on
+    past "and"/"und", so each is dropped whole, up to the next comma."""
+    return ", ".join(part for part in _AUTHOR_LIST_SEPARATOR_RE.split(field)
+                     if not _INSTITUTION_RE.search(part))
+
+
 def clean_authors(names: list[str]) -> list[str]:
     """Split "By A and B, ABC News" into people: ['A', 'B']."""
     people: list[str] = []
     for raw in names:
-        text = strip_author_prefixes(normalize_text(raw or ""))
+        text = without_institutions(strip_author_prefixes(normalize_text(raw or "")))
         parts = _AUTHOR_SPLIT_RE.split(text)
         if any(_COUNTRY_RE.match(part.strip(" .")) for part in parts):
             continue

@@ -154,6 +154,12 @@ def test_title_segments(title, expected):
     (["By Jane Roe and John Doe for the New York Times"], ["Jane Roe", "John Doe"]),
     (["Jane Roe, Special to The Post"], ["Jane Roe"]),
     (["Organization for Transformative Works"], ["Organization for Transformative Works"]),
+    # institutions posing as authors
+    (["Bundesministerium für Wirtschaft und Energie"], []),
+    (["Feuerwehr Oldenburg; Abteilung Wasserrettung"], []),
+    (["Department of Health and Social Care"], []),
+    (["Université de Lausanne"], []),
+    (["Jane Roe, Stiftung Warentest"], ["Jane Roe"]),
 ])
 def test_clean_authors(names, expected):
     assert clean_authors(names) == expected
