@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from copy import deepcopy
 from html import unescape as html_unescape
 from datetime import date, datetime, timezone, tzinfo
 from typing import Any, Callable, Iterator
 from urllib.parse import urljoin, urlsplit
 
+from courlan import extract_domain
 from lxml import etree, html as lxml_html
 
 from pipelines.cleanup import is_rights_line, normalize_text
@@ -197,19 +199,21 @@ def fold_spaces(text: str) -> str:
 
 
 def _letters_key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
+    """'La República' and larepublica.pe alike: 'larepublica'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return re.sub(r"[\W_]+", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def host_site_keys(url: str | None) -> set[str]:
     """The page's host as a site name would spell it without spaces and dots:
     'www.lastampa.it' -> {'lastampa', 'lastampait'}, so 'La Stampa' and
-    'MacTechNews.de' in a <title> are recognised as the site."""
-    host = (urlsplit(url or "").hostname or "").lower()
-    labels = [label for label in host.split(".") if label and label != "www"]
-    if len(labels) < 2:
+    'MacTechNews.de' in a <title> are recognised as the site. The name is
+    the label before the public suffix ('www.cybercook.com.br' -> 'cybercook')."""
+    domain = extract_domain(url) if url else None
+    if not domain or "." not in domain:
         return set()
-    name = labels[-2]
-    return {_letters_key(name), _letters_key(name + labels[-1])} - {""}
+    name, suffix = domain.split(".", 1)
+    return {_letters_key(name), _letters_key(name + suffix)} - {""}
 
 
 def title_from_segments(title: str, site_keys: set[str], headings: set[str]) -> str:
@@ -964,8 +968,10 @@ def extract_authors(tree: lxml_html.HtmlElement,
             names.append(html_unescape(item))
             typed = False
     # An author typed "Person" in JSON-LD is one, even when the blog is
-    # named after its author ('Haki Benita' on Haki Benita's blog).
-    found = people(names, typed_people=typed)
+    # named after its author ('Haki Benita' on Haki Benita's blog); not when
+    # an organisation publishes the site under that name (a "Person" 'Ultima
+    # Hora' on the newspaper Ultima Hora's site: its desk's byline).
+    found = people(names, typed_people=typed and not published_by_organisation(ld))
     if not found:
         found = people(_json_ld_people(tree))
     if not found:
@@ -1188,6 +1194,14 @@ def is_category_list(names: list[str]) -> bool:
     """Three or more one-word 'names' from a byline guess are the post's
     categories or tags ('International; Photovoltaik; Speicher'), not people."""
     return len(names) >= 3 and all(len(n.split()) == 1 for n in names)
+
+
+def published_by_organisation(ld: list[dict[str, Any]]) -> bool:
+    """The JSON-LD names a publisher, and not a person."""
+    publisher = _json_ld_value(ld, "publisher")
+    items = publisher if isinstance(publisher, list) else [publisher]
+    return any(isinstance(item, dict) and "@type" in item and not _is_person(item)
+               for item in items)
 
 
 def _is_person(item: dict[str, Any], default: bool = False) -> bool:

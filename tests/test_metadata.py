@@ -425,6 +425,15 @@ def test_authors_json_ld_reference_resolved():
     ('<head><meta property="og:site_name" content="Haki Benita"><script type="application/ld+json">'
      '{"@type": "BlogPosting", "author": {"@type": "Person", "name": "Haki Benita"}}</script>'
      '</head><body><p>x</p></body>', ["Haki Benita"]),
+    # ... but not when an organisation publishes the site under that name.
+    ('<head><script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": '
+     '"Person", "name": "Cyber Cook"}, "publisher": {"@type": "Organization", "name": '
+     '"CyberCook"}}</script></head><body><p>x</p></body>', []),
+    ('<head><script type="application/ld+json">{"@type": "NewsArticle", "author": {"@type": '
+     '"Person", "name": "Jane Roe"}, "publisher": {"@type": "Organization", "name": '
+     '"CyberCook"}}</script></head><body><p>x</p></body>', ["Jane Roe"]),
+    # The site's name written with its accents, the host without them.
+    ('<head><meta name="author" content="Cyber Cóok"></head><body><p>x</p></body>', []),
 ])
 def test_authors_publisher_is_not_an_author(markup, expected):
     assert extract_authors(tree(markup), url="https://www.cybercook.com.br/receita") == expected
