@@ -1341,11 +1341,15 @@ _NOT_A_PERSON_RE = re.compile(
     r"team|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d|"
     r"redaktion|rédaction|redacción|redazione|redactie", re.I)
 # Institutions given as the author, German compounds included
-# ("Bundesministerium für Wirtschaft und Energie", "Feuerwehr Oldenburg").
+# ("Bundesministerium für Wirtschaft und Energie", "Feuerwehr Oldenburg"), and
+# names carrying a country or a national adjective ("Diakonie Deutschland",
+# "Deutsches Rotes Kreuz", "Bayerische Landesanstalt für Wald"): no person's.
 _INSTITUTION_RE = re.compile(
     r"ministerium|ministry|ministère|ministerio|department|abteilung|universit|institut|verband|verein|"
-    r"association|asociación|associazione|foundation|fondation|fundación|stiftung|"
-    r"feuerwehr|polizei|police|behörde|kommission|commission|gesellschaft", re.I)
+    r"association|asociación|associazione|foundation|fondation|fundación|stiftung|anstalt|bündnis|"
+    r"feuerwehr|polizei|police|behörde|kommission|commission|gesellschaft|"
+    r"\b(?:deutschland|österreich|schweiz|suisse|svizzera|germany|polska|españa|italia|nederland|"
+    r"(?:deutsch|bayerisch|österreichisch|schweizerisch)e[nrs]?)\b", re.I)
 _AUTHOR_LIST_SEPARATOR_RE = re.compile(r"\s*[,;|\n]\s*")
 # Names that content systems print when there is no author.
 PLACEHOLDER_AUTHORS = {"name", "unknown", "admin", "administrator", "super user", "anonymous",
@@ -1496,10 +1500,10 @@ def clean_authors(names: list[str]) -> list[str]:
     """Split "By A and B, ABC News" into people: ['A', 'B']."""
     people: list[str] = []
     for raw in names:
-        text = without_institutions(strip_author_prefixes(normalize_text(raw or "")))
-        parts = _AUTHOR_SPLIT_RE.split(text)
-        if any(_COUNTRY_RE.match(part.strip(" .")) for part in parts):
+        text = strip_author_prefixes(normalize_text(raw or ""))
+        if any(_COUNTRY_RE.match(part.strip(" .")) for part in _AUTHOR_SPLIT_RE.split(text)):
             continue
+        parts = _AUTHOR_SPLIT_RE.split(without_institutions(text))
         for part in parts:
             name = clean_author_name(part)
             if name and name.casefold() not in {p.casefold() for p in people}:

@@ -159,6 +159,8 @@ def test_title_segments(title, expected):
     (["Feuerwehr Oldenburg; Abteilung Wasserrettung"], []),
     (["Department of Health and Social Care"], []),
     (["Université de Lausanne"], []),
+    (["Diakonie Deutschland"], []),
+    (["Deutsches Rotes Kreuz"], []),
     (["Jane Roe, Stiftung Warentest"], ["Jane Roe"]),
 ])
 def test_clean_authors(names, expected):
