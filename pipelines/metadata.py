@@ -1329,13 +1329,13 @@ _AUTHOR_SPLIT_RE = re.compile(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|&|\||\n|"
                               r"\bim gespräch mit\b|\bin conversation with\b)\s*", re.I)
 # "By", "View all posts by", "Von", "Par", "Autor:" ... before the name.
 _AUTHOR_PREFIX_RE = re.compile(
-    r"^(?:(?:view all posts|posts|articles|stories|written|words|posted|edited|photos?|text|"
+    r"^(?:(?:view all posts|posts|articles?|stories|written|words|posted|edited|photos?|text|"
     r"submitted|published|post author)\s+by|"
     r"(?:ein\s+)?(?:artikel|beitrag|gastbeitrag|kommentar|interview|text|fotos?)\s+von|"
     r"post author|by|from|von|vom|par|por|di|door|autor(?:in)?|author|auteur|autrice|autore|"
     r"redakteur(?:in)?|interview|text|texte|"
     # a role glued to the outlet: "FOCUS-Online-Experte", "Gastautor"
-    r"[\w-]*(?:experte|expertin|gastautor(?:in)?|korrespondent(?:in)?))\s*:?\s+", re.I)
+    r"[\w-]*(?:experte|expertin|gastautor(?:in)?|korrespondent(?:in)?))\s*:?(?:\s+|$)", re.I)
 _NOT_A_PERSON_RE = re.compile(
     _NEWSROOM_WORDS + r"|reporter|editor|correspondent|contributor|"
     r"team|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d|"
@@ -1345,7 +1345,8 @@ _NOT_A_PERSON_RE = re.compile(
 # names carrying a country or a national adjective ("Diakonie Deutschland",
 # "Deutsches Rotes Kreuz", "Bayerische Landesanstalt für Wald"): no person's.
 _INSTITUTION_RE = re.compile(
-    r"ministerium|ministry|ministère|ministerio|department|abteilung|universit|institut|verband|verein|"
+    r"ministerium|ministry|ministère|ministerio|department|d[ée]partement|departamento|dipartimento|"
+    r"abteilung|universit|institut|verband|verein|"
     r"association|asociación|associazione|foundation|fondation|fundación|stiftung|anstalt|bündnis|"
     r"feuerwehr|polizei|police|behörde|kommission|commission|gesellschaft|"
     r"\b(?:deutschland|österreich|schweiz|suisse|svizzera|germany|polska|españa|italia|nederland|"
@@ -1484,9 +1485,31 @@ def clean_author_name(part: str) -> str | None:
             or part.casefold() in NEWS_AGENCIES \
             or _DATE_WORDS_RE.match(part) or _ACRONYM_RE.match(part):
         return None
-    if not 1 <= len(part.split()) <= 4:
+    if not 1 <= len(part.split()) <= 4 or reads_as_text(part):
         return None
     return part
+
+
+# Lower-case words a name may hold: particles ("Ludwig van Beethoven", "Michiel
+# de Jong") and titles some languages write in lower case ("dr. Anna Nowak").
+_NAME_PARTICLES = {"von", "vom", "van", "der", "den", "de", "del", "della", "degli", "di", "da",
+                   "das", "dos", "do", "du", "la", "le", "les", "ten", "ter", "te", "zu", "zum",
+                   "zur", "y", "e", "al", "el", "bin", "ibn", "af", "av", "op", "dr", "dr.",
+                   "prof", "prof.", "mag.", "ing."}
+
+
+def reads_as_text(name: str) -> bool:
+    """Capitalised words mixed with lower-case ones that no name holds: a
+    phrase ('deinen Hochzeitsbloggern', 'Endlich mehr Beschleunigung wagen',
+    'stol.it / Suedtirol Online'). A name may write one word in lower case
+    ('Mobasir hassan'), or every word (a handle)."""
+    words = name.split()
+    if len(words) < 2 or not any(w[:1].isupper() for w in words):
+        return False
+    lower = [i for i, w in enumerate(words)
+             if w[:1].islower() and w.casefold() not in _NAME_PARTICLES
+             and not w.startswith(("d'", "l'", "d’", "l’"))]
+    return len(lower) >= 2 or lower[:1] == [0]
 
 
 def without_institutions(field: str) -> str:
@@ -1496,11 +1519,26 @@ def without_institutions(field: str) -> str:
                      if not _INSTITUTION_RE.search(part))
 
 
+_TAG_RE = re.compile(r"<[^<>]*>")
+_SERIALISED_LIST_RE = re.compile(r"\s*\[(.*)\]\s*", re.S)
+
+
+def author_field_text(field: str) -> str:
+    """An author field as text: without tags, and a serialised list's items
+    without their quotes (a JSON-LD "author": "['<a href=\\"/experts/jane-roe\\">Jane
+    Roe</a>']" -> 'Jane Roe')."""
+    text = _TAG_RE.sub(" ", field)
+    listed = _SERIALISED_LIST_RE.fullmatch(text)
+    if listed:
+        text = ", ".join(item.strip(" '\"") for item in listed[1].split(","))
+    return text
+
+
 def clean_authors(names: list[str]) -> list[str]:
     """Split "By A and B, ABC News" into people: ['A', 'B']."""
     people: list[str] = []
     for raw in names:
-        text = strip_author_prefixes(normalize_text(raw or ""))
+        text = strip_author_prefixes(normalize_text(author_field_text(raw or "")))
         if any(_COUNTRY_RE.match(part.strip(" .")) for part in _AUTHOR_SPLIT_RE.split(text)):
             continue
         parts = _AUTHOR_SPLIT_RE.split(without_institutions(text))

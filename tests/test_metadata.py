@@ -178,6 +178,27 @@ def test_extract_authors(markup, expected):
     assert extract_authors(tree(markup)) == expected
 
 
+@pytest.mark.parametrize("names, expected", [
+    # phrases in an author field: capitalised and lower-case words no name mixes
+    (["deinen Hochzeitsbloggern"], []),
+    (["Endlich mehr Beschleunigung wagen"], []),
+    (["stol.it / Suedtirol Online"], []),
+    # ... while a name may hold particles, a lower-case title, one lower-case word
+    (["Ludwig van Beethoven"], ["Ludwig van Beethoven"]),
+    (["dr. Anna Nowak"], ["dr. Anna Nowak"]),
+    (["Jean d'Ormesson"], ["Jean d'Ormesson"]),
+    (["Mobasir hassan"], ["Mobasir hassan"]),
+    (['Amanda "Tania Mae" Tan'], ['Amanda "Tania Mae" Tan']),
+    # a label with no name after it
+    (["Article by"], []),
+    # a JSON-LD author holding a serialised list of links
+    (["['<a href=\"/pl/eksperci/jan-nowak\" hreflang=\"pl\">Jan Nowak</a>', "
+      "'<a href=\"/pl/eksperci/anna-roe\">Anna Roe</a>']"], ["Jan Nowak", "Anna Roe"]),
+])
+def test_clean_authors_drops_phrases_labels_and_markup(names, expected):
+    assert clean_authors(names) == expected
+
+
 @pytest.mark.parametrize("name, expected", [
     ("Harm, Robert", "Robert Harm"),
     ("Jong, Michiel de", "Michiel de Jong"),
