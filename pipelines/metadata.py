@@ -1021,7 +1021,11 @@ def meta_authors(tree: lxml_html.HtmlElement) -> list[str]:
     return [value] if value else []
 
 
-_PARTICLE = r"(?:van|von|de|der|den|du|da|di|del|la|le|ten|ter|zu)"
+# Lower-case words before a family name ("Ludwig van Beethoven", "Michiel de Jong").
+NAME_PARTICLES = ("van", "von", "vom", "de", "der", "den", "du", "da", "di", "del", "della",
+                  "degli", "das", "dos", "do", "la", "le", "les", "ten", "ter", "te", "zu", "zum",
+                  "zur", "al", "el", "bin", "ibn", "af", "av", "op")
+_PARTICLE = "(?:" + "|".join(NAME_PARTICLES) + ")"
 _FAMILY_GIVEN_RE = re.compile(
     rf"((?:{_PARTICLE}\s+)*[A-ZÀ-ÖØ-Þ][\w'’-]+)\s*,\s*"
     rf"([A-ZÀ-ÖØ-Þ][\w'’-]*\.?(?:[\s-]+[A-ZÀ-ÖØ-Þ][\w'’-]*\.?){{0,2}}(?:\s+{_PARTICLE})*)")
@@ -1490,12 +1494,10 @@ def clean_author_name(part: str) -> str | None:
     return part
 
 
-# Lower-case words a name may hold: particles ("Ludwig van Beethoven", "Michiel
-# de Jong") and titles some languages write in lower case ("dr. Anna Nowak").
-_NAME_PARTICLES = {"von", "vom", "van", "der", "den", "de", "del", "della", "degli", "di", "da",
-                   "das", "dos", "do", "du", "la", "le", "les", "ten", "ter", "te", "zu", "zum",
-                   "zur", "y", "e", "al", "el", "bin", "ibn", "af", "av", "op", "dr", "dr.",
-                   "prof", "prof.", "mag.", "ing."}
+# Lower-case words a name may hold: particles, the "y"/"e" of Spanish and
+# Portuguese names ("José Ortega y Gasset") and titles some languages write in
+# lower case ("dr. Anna Nowak").
+_LOWER_CASE_IN_NAMES = {*NAME_PARTICLES, "y", "e", "dr", "dr.", "prof", "prof.", "mag.", "ing."}
 
 
 def reads_as_text(name: str) -> bool:
@@ -1507,7 +1509,7 @@ def reads_as_text(name: str) -> bool:
     if len(words) < 2 or not any(w[:1].isupper() for w in words):
         return False
     lower = [i for i, w in enumerate(words)
-             if w[:1].islower() and w.casefold() not in _NAME_PARTICLES
+             if w[:1].islower() and w.casefold() not in _LOWER_CASE_IN_NAMES
              and not w.startswith(("d'", "l'", "d’", "l’"))]
     return len(lower) >= 2 or lower[:1] == [0]
 
