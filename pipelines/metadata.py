@@ -52,19 +52,23 @@ def any_of(*words: str) -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, words)))
 
 
-def meta_content(tree: lxml_html.HtmlElement, *names: str) -> str | None:
-    """First non-empty <meta> content among `names` (property, name or itemprop)."""
+def meta_values(tree: lxml_html.HtmlElement, *names: str) -> dict[str, list[str]]:
+    """Every non-empty <meta> content among `names` (property, name or
+    itemprop), by lower-cased name, in the page's order."""
     wanted = {n.lower() for n in names}
-    found: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
     for meta in tree.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
         content = meta.get("content")
-        if key in wanted and content and content.strip() and key not in found:
-            found[key] = content.strip()
-    for name in names:
-        if name.lower() in found:
-            return found[name.lower()]
-    return None
+        if key in wanted and content and content.strip():
+            found.setdefault(key, []).append(content.strip())
+    return found
+
+
+def meta_content(tree: lxml_html.HtmlElement, *names: str) -> str | None:
+    """First non-empty <meta> content among `names`, in the order of `names`."""
+    found = meta_values(tree, *names)
+    return next((found[name.lower()][0] for name in names if name.lower() in found), None)
 
 
 # XHTML-era pages wrap script bodies in CDATA sections or HTML comments
@@ -1005,20 +1009,14 @@ CATALOGUE_AUTHOR_META = ("dc.creator", "dcterms.creator", "citation_author")
 def meta_authors(tree: lxml_html.HtmlElement) -> list[str]:
     """The author <meta>'s value; else every value of the first catalogue
     field present, given name first; else the New York Times' "byl"."""
-    value = meta_content(tree, *AUTHOR_META)
-    if value:
-        return [value]
-    values: dict[str, list[str]] = {}
-    for meta in tree.iter("meta"):
-        key = (meta.get("name") or meta.get("property") or "").lower()
-        content = (meta.get("content") or "").strip()
-        if key in CATALOGUE_AUTHOR_META and content:
-            values.setdefault(key, []).append(given_name_first(content))
+    found = meta_values(tree, *AUTHOR_META, *CATALOGUE_AUTHOR_META, "byl")
+    for key in AUTHOR_META:
+        if key in found:
+            return found[key][:1]
     for key in CATALOGUE_AUTHOR_META:
-        if key in values:
-            return values[key]
-    value = meta_content(tree, "byl")
-    return [value] if value else []
+        if key in found:
+            return [given_name_first(value) for value in found[key]]
+    return found.get("byl", [])[:1]
 
 
 # Lower-case words before a family name ("Ludwig van Beethoven", "Michiel de Jong").
@@ -1511,7 +1509,7 @@ def reads_as_text(name: str) -> bool:
     lower = [i for i, w in enumerate(words)
              if w[:1].islower() and w.casefold() not in _LOWER_CASE_IN_NAMES
              and not w.startswith(("d'", "l'", "d’", "l’"))]
-    return len(lower) >= 2 or lower[:1] == [0]
+    return len(lower) >= 2 or 0 in lower     # two such words, or one opening the name
 
 
 def without_institutions(field: str) -> str:
