@@ -286,9 +286,11 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None,
     paras = [p for p in (normalize_text(p) for p in paragraphs) if p]
     result = CleanBody(paragraphs=[], image_credit=image_credit)
     stops = {_key(s) for s in stop_lines}
+    credit_key = _key(image_credit) if image_credit else None
     kept: list[str] = []
     for para in paras:
-        if _key(para) in stops:
+        key = _key(para) if stops or credit_key is not None else None
+        if key in stops:
             result.removed.append(para)
             break
         if is_rights_line(para):
@@ -296,7 +298,7 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None,
         elif is_share_row(para) or is_follow_prompt(para) or is_publisher_prompt(para) \
                 or is_credit_line(para):
             pass
-        elif image_credit and _key(para) == _key(image_credit):
+        elif credit_key is not None and key == credit_key:
             pass
         else:
             kept.append(para)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipelines.extract import PageContext, Rejected, extract_article
+from pipelines.extract import PageContext, Rejected, extract_article, strip_invalid_xml_chars
 from schemas import SCHEMA_VERSION
 from tests.fixture_site import FIXTURE_SITE
 
@@ -223,6 +223,17 @@ def test_control_characters_do_not_cost_the_text():
     assert "Futtermittel." in record["body"]
     assert "\x0b" not in record["body"] and "\x0c" not in record["body"]
 
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("plain ASCII\n\ttext\r", "plain ASCII\n\ttext\r"),
+    ("Fläche\x0b wächst\x0c", "Fläche wächst"),
+    ("\x00nul \x08 and \x1f", "nul  and "),
+    ("非字符\ufffe\uffff在此", "非字符在此"),
+    ("a lone surrogate \ud800 stays", "a lone surrogate \ud800 stays"),
+])
+def test_strip_invalid_xml_chars(text, kept):
+    assert strip_invalid_xml_chars(text) == kept
 
 CROATIAN = ("Gradsko vijeće sastalo se u utorak i dogovorilo proračun za iduću godinu, "
             "nakon duge rasprave o cestama, školama i novoj knjižnici u središtu grada. ")
