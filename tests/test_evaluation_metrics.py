@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from evaluation.datasets import parse_gold_date
+from evaluation.datasets import html_to_text, parse_gold_date
 from evaluation.metrics import (date_day_correct, date_day_correct_utc, title_exact,
                                 title_exact_strict)
 
@@ -49,3 +49,11 @@ def test_gold_date_written_year_day_month_is_read_as_such():
     from evaluation.datasets import parse_gold_date
     assert parse_gold_date("2022-29-11").day == "2022-11-29"
     assert parse_gold_date("2022-11-12").day == "2022-11-12"
+
+
+def test_expected_html_is_read_as_utf8_one_block_a_line():
+    # Readability's expected.html files declare no charset; read as Latin-1
+    # their non-ASCII words were garbled and no system could match them.
+    page = "<div><p>图为马素湘在悉尼。</p><p>Don’t — café</p></div>".encode("utf-8")
+    assert [line for line in html_to_text(page).split("\n") if line] == [
+        "图为马素湘在悉尼。", "Don’t — café"]
