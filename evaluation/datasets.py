@@ -38,6 +38,9 @@ class Case:
     title: str | None = None
     authors: list[str] | None = None           # [] = gold says "no author"
     date: GoldDate | None = None
+    tags: list[str] | None = None              # Fundus' topics
+    # Fundus marks the lead ("cover") image; its caption, "" for none.
+    cover_caption: str | None = None
 
 
 SETS = ("trafilatura", "fundus", "readability", "newspaper4k")
@@ -151,6 +154,9 @@ def load_fundus(root: Path) -> Iterator[Case]:
             title=expected.get("title") or None,
             authors=list(expected.get("authors") or []),
             date=parse_gold_date(expected.get("publishing_date")),
+            tags=list(expected["topics"]) if expected.get("topics") is not None else None,
+            cover_caption=next(((image.get("caption") or "") for image in expected.get("images") or []
+                                if image.get("is_cover")), None),
         )
 
 

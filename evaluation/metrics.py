@@ -138,3 +138,13 @@ def date_minute_correct(pred: datetime | str | None, gold: GoldDate) -> bool:
     def minute(value: datetime) -> datetime:
         return value.astimezone(timezone.utc).replace(second=0, microsecond=0)
     return minute(pred) == minute(gold.instant)
+
+
+def tags_exact(pred: list[str], gold: list[str]) -> bool:
+    """The same set of tags, letter case and spacing aside."""
+    return {fold(t).casefold() for t in pred if t.strip()} == {fold(t).casefold() for t in gold if t.strip()}
+
+
+def caption_exact(pred: str | None, gold: str) -> bool:
+    """The same caption as the gold's ("" in the gold: the image has none)."""
+    return normalize_title(pred) == normalize_title(gold)

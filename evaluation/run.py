@@ -28,9 +28,9 @@ from typing import Any, Callable
 import trafilatura
 
 from evaluation.datasets import LOADERS, SETS, Case, split_gold_authors
-from evaluation.metrics import (authors_exact, date_day_correct, date_day_correct_utc,
-                                date_minute_correct, prf, snippet_counts, text_scores,
-                                title_exact, title_exact_strict)
+from evaluation.metrics import (authors_exact, caption_exact, date_day_correct,
+                                date_day_correct_utc, date_minute_correct, prf, snippet_counts,
+                                tags_exact, text_scores, title_exact, title_exact_strict)
 from pipelines.extract import PageContext, Rejected, extract_article
 
 
@@ -39,18 +39,20 @@ def run_ours(case: Case) -> dict[str, Any]:
     try:
         record = extract_article(case.html, context)
     except Rejected as exc:
-        return {"body": "", "title": None, "authors": [], "published_at": None,
-                "rejected": exc.reason}
-    return {"body": record["body"], "title": record["title"], "authors": record["authors"],
-            "published_at": record["published_at"]}
+        return {"body": "", "title": None, "authors": [], "published_at": None, "tags": [],
+                "image_url": None, "image_caption": None, "rejected": exc.reason}
+    return {key: record[key] for key in ("body", "title", "authors", "published_at", "tags",
+                                         "image_url", "image_caption")}
 
 
 def run_trafilatura(case: Case) -> dict[str, Any]:
     doc = trafilatura.bare_extraction(case.html, url=case.url, with_metadata=True)
     if doc is None:
-        return {"body": "", "title": None, "authors": [], "published_at": None}
+        return {"body": "", "title": None, "authors": [], "published_at": None, "tags": [],
+                "image_url": None, "image_caption": None}
     return {"body": doc.text or "", "title": doc.title,
-            "authors": split_gold_authors(doc.author or "") or [], "published_at": doc.date}
+            "authors": split_gold_authors(doc.author or "") or [], "published_at": doc.date,
+            "tags": list(doc.tags or []), "image_url": doc.image, "image_caption": None}
 
 
 SYSTEMS: dict[str, Callable[[Case], dict[str, Any]]] = {
@@ -76,6 +78,11 @@ def score_case(case: Case, out: dict[str, Any]) -> dict[str, Any]:
         row["date_day_utc"] = date_day_correct_utc(out["published_at"], case.date)
         if case.date.instant is not None:
             row["date_minute"] = date_minute_correct(out["published_at"], case.date)
+    if case.tags is not None:
+        row["tags"] = tags_exact(out["tags"], case.tags)
+    if case.cover_caption is not None:
+        row["image"] = out["image_url"] is not None
+        row["caption"] = caption_exact(out["image_caption"], case.cover_caption)
     return row
 
 
@@ -99,7 +106,7 @@ def summarize(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         summary["body_p"], summary["body_r"] = summary["word_p"], summary["word_r"]
         summary["body_f1"] = summary["word_f1"]
     for key in ("title", "title_strict", "authors", "authors_nonempty", "date_day",
-                "date_day_utc", "date_minute"):
+                "date_day_utc", "date_minute", "tags", "image", "caption"):
         value, n = _mean(rows, key)
         summary[key] = value
         summary[f"{key}_n"] = n
@@ -130,7 +137,10 @@ def evaluate_set(cases: list[Case], systems: list[str],
                                           "pred": {"title": out["title"],
                                                    "authors": out["authors"],
                                                    "published_at": str(out["published_at"]),
-                                                   "body_chars": len(out["body"])},
+                                                   "body_chars": len(out["body"]),
+                                                   "tags": out["tags"],
+                                                   "image_url": out["image_url"],
+                                                   "image_caption": out["image_caption"]},
                                           "gold": {"title": case.title, "authors": case.authors,
                                                    "date": str(case.date)},
                                           "score": row},
@@ -149,7 +159,8 @@ COLUMNS = [("body P", "body_p"), ("body R", "body_r"), ("body F1", "body_f1"),
            ("4g F1", "shingle_f1"), ("title", "title"), ("title=", "title_strict"),
            ("authors", "authors"), ("auth≠∅", "authors_nonempty"), ("date day", "date_day"),
            ("day UTC", "date_day_utc"),
-           ("date min", "date_minute"), ("docs/s", "docs_per_s")]
+           ("date min", "date_minute"), ("tags", "tags"), ("image", "image"),
+           ("caption", "caption"), ("docs/s", "docs_per_s")]
 
 
 def format_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
@@ -164,7 +175,8 @@ def format_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
             lines.append(f"{set_name:<12} {system:<12} {s['docs']:>5} " + " ".join(cells))
         first = next(iter(by_system.values()))
         ns = ", ".join(f"{k}={first[f'{k}_n']}" for k in
-                       ("title", "authors", "authors_nonempty", "date_day", "date_minute"))
+                       ("title", "authors", "authors_nonempty", "date_day", "date_minute",
+                        "tags", "image") if first[f"{k}_n"])
         lines.append(f"{'':<12} {'(gold n)':<12} {'':>5} {ns}")
     return "\n".join(lines)
 

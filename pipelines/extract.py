@@ -49,7 +49,9 @@ from pipelines.metadata import (
     extract_authors,
     extract_canonical_url,
     extract_description,
+    extract_image_caption,
     extract_image_credit,
+    extract_image_url,
     extract_modified_at,
     extract_published_at,
     is_login,
@@ -58,6 +60,8 @@ from pipelines.metadata import (
     dateline_date,
     restore_dotted_names,
     extract_rights,
+    extract_section,
+    extract_tags,
     extract_title,
     json_ld_articles,
     states_day,
@@ -247,6 +251,9 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     modified_at = extract_modified_at(tree, context.default_tz, now=fetched_at, ld=ld)
     authors = extract_authors(tree, fallback=lambda: _byline_author(tree), ld=ld,
                               url=context.url)
+    section, tags = extract_section(tree, ld=ld), extract_tags(tree, ld=ld)
+    image_url = extract_image_url(tree, context.url, ld=ld)
+    image_caption = extract_image_caption(tree, ld=ld)
     document = trafilatura.bare_extraction(drop_hidden_nodes(tree), url=context.url,
                                            **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():
@@ -284,6 +291,10 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         "image_credit": cleaned.image_credit,
         "language": language,
         "description": description,
+        "section": section,
+        "tags": tags,
+        "image_url": image_url,
+        "image_caption": image_caption,
         "fetched_at": fetched_at,
         "http_status": context.http_status,
         "content_sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),

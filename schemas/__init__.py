@@ -11,9 +11,11 @@ History:
   v3  `warc_filename`, `warc_record_offset`, `warc_record_length` (articles and
       rejections): where the fetched bytes are, in the raw WARC archive.
   v4  `simhash` and `duplicate_of`: near-duplicate wire copy across sources.
+  v5  `section`, `tags`, `image_url`, `image_caption`: what the page says of the
+      article besides its text.
 """
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 __all__ = ["ARTICLE_SCHEMA", "REJECTION_SCHEMA", "SCHEMA_VERSION"]
 

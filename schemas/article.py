@@ -121,6 +121,25 @@ ARTICLE_FIELDS += [
 ]
 
 
+# --- v5: what the page says of the article besides its text (pipelines/metadata.py) ---
+ARTICLE_FIELDS += [
+    ("section", pa.string(), True,
+     "Site section the page files the article under (JSON-LD articleSection, "
+     "article:section); null when not stated.", "Politics"),
+    ("tags", pa.list_(pa.string()), True,
+     "Tags the page gives the article (news_keywords, keywords, article:tag or "
+     "JSON-LD keywords: the first of these present), in page order; empty when none, "
+     "null in rows written before v5. The feed's or sitemap's are `keywords`.",
+     '["Mexico", "Mexico City", "Latin America"]'),
+    ("image_url", pa.string(), True,
+     "Absolute URL of the lead image (JSON-LD image, og:image, twitter:image); "
+     "null when the page names none.", "https://dims.apnews.com/dims4/default/6732f88/lead.jpg"),
+    ("image_caption", pa.string(), True,
+     "Caption of the lead image, without its credit (that is `image_credit`): the "
+     "JSON-LD image's caption, else the first caption printed beside an image.",
+     "The gutted remains of the two buildings, which had about 140 apartments."),
+]
+
 def _field(name, type_, nullable, description, example) -> pa.Field:
     return pa.field(name, type_, nullable=nullable,
                     metadata={"description": description, "example": example})

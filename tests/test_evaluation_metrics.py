@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from evaluation.datasets import html_to_text, parse_gold_date
-from evaluation.metrics import (date_day_correct, date_day_correct_utc, title_exact,
-                                title_exact_strict)
+from evaluation.metrics import (caption_exact, date_day_correct, date_day_correct_utc,
+                                tags_exact, title_exact, title_exact_strict)
 
 
 @pytest.mark.parametrize("pred, gold, expected", [
@@ -57,3 +57,15 @@ def test_expected_html_is_read_as_utf8_one_block_a_line():
     page = "<div><p>图为马素湘在悉尼。</p><p>Don’t — café</p></div>".encode("utf-8")
     assert [line for line in html_to_text(page).split("\n") if line] == [
         "图为马素湘在悉尼。", "Don’t — café"]
+
+
+def test_tags_compare_as_sets_letter_case_aside():
+    assert tags_exact(["Mexico City", "latin  America"], ["Latin America", "mexico city"])
+    assert not tags_exact(["Mexico"], ["Mexico", "Latin America"])
+    assert tags_exact([], [])
+
+
+def test_an_empty_gold_caption_asks_for_none():
+    assert caption_exact(None, "")
+    assert not caption_exact("Photo of the day", "")
+    assert caption_exact("Harry’s return", "Harry's return")

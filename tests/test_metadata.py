@@ -7,8 +7,9 @@ from lxml import html as lxml_html
 
 from datetime import datetime, timezone
 
-from pipelines.metadata import (clean_authors, extract_authors, extract_published_at, extract_rights,
-                                extract_title, given_name_first,
+from pipelines.metadata import (clean_authors, extract_authors, extract_image_caption,
+                                extract_image_url, extract_published_at, extract_rights,
+                                extract_section, extract_tags, extract_title, given_name_first,
                                 host_site_keys, parse_json_ld, title_from_segments, title_segments)
 
 
@@ -835,3 +836,79 @@ def test_date_at_start():
 ])
 def test_authors_from_hcard(body, expected):
     assert extract_authors(tree(f"<body><h1>H</h1><p>x</p>{body}</body>")) == expected
+
+
+AP_LD = ('<script type="application/ld+json">{"@type": "NewsArticle", "articleSection": '
+         '["Politics", "U.S. News"], "keywords": ["Kamala Harris", "web", "Kamala Harris"], '
+         '"image": [{"@type": "ImageObject", "url": "/lead.jpg", "caption": "Harris speaks. '
+         '(AP Photo/Jacquelyn Martin)"}]}</script>')
+
+
+@pytest.mark.parametrize("markup, expected", [
+    # The keyword metas hold the whole list; article:tag is often cut short.
+    ('<meta name="news_keywords" content="Mexico, Mexico City ,Latin America">'
+     '<meta property="article:tag" content="Mexico">', ["Mexico", "Mexico City", "Latin America"]),
+    ('<meta name="keywords" content="UK riots,Hull,hull"><meta property="article:tag" content="Hull">',
+     ["UK riots", "Hull"]),
+    # One tag a meta (Open Graph), in page order.
+    ('<meta property="article:tag" content="Kitchen"><meta property="article:tag" content="Life hacks">',
+     ["Kitchen", "Life hacks"]),
+    # JSON-LD keywords when no meta has any; duplicates dropped.
+    (AP_LD, ["Kamala Harris", "web"]),
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "keywords": "AI, RPA"}</script>',
+     ["AI", "RPA"]),
+    ('<meta name="parsely-tags" content="Kitchen,Cleaning">', ["Kitchen", "Cleaning"]),
+    ('<meta name="description" content="No tags here">', []),
+])
+def test_extract_tags(markup, expected):
+    assert extract_tags(tree(markup)) == expected
+
+
+@pytest.mark.parametrize("markup, expected", [
+    (AP_LD + '<meta property="article:section" content="World">', "Politics"),
+    ('<meta property="article:section" content=" UK  News ">', "UK News"),
+    ('<meta name="parsely-section" content="Sport">', "Sport"),
+    ('<meta name="description" content="No section">', None),
+])
+def test_extract_section(markup, expected):
+    assert extract_section(tree(markup)) == expected
+
+
+@pytest.mark.parametrize("markup, expected", [
+    # JSON-LD's image first, made absolute against the page's URL.
+    (AP_LD + '<meta property="og:image" content="https://cdn.example/og.jpg">',
+     "https://news.example/lead.jpg"),
+    ('<meta property="og:image" content="//cdn.example/og.jpg">', "https://cdn.example/og.jpg"),
+    ('<meta name="twitter:image" content="https://cdn.example/tw.jpg">', "https://cdn.example/tw.jpg"),
+    ('<link rel="image_src" href="/src.jpg">', "https://news.example/src.jpg"),
+    ('<meta property="og:image" content="data:image/png;base64,AAAA">', None),
+])
+def test_extract_image_url(markup, expected):
+    assert extract_image_url(tree(markup), "https://news.example/2024/story.html") == expected
+
+
+@pytest.mark.parametrize("markup, expected", [
+    # The JSON-LD image's caption, without the credit closing it.
+    (AP_LD, "Harris speaks."),
+    # The lead figure's caption without its credit element.
+    ('<body><figure><img src="a.jpg"><figcaption>The gutted remains of two buildings. '
+     '<span class="credit">Photograph: Eva Manez/Reuters</span></figcaption></figure>'
+     '<figure><img src="b.jpg"><figcaption>Another picture</figcaption></figure></body>',
+     "The gutted remains of two buildings."),
+    # A credit printed as text at the caption's end.
+    ('<body><figure><img src="a.jpg"><figcaption>All six British players won (Photos: Getty/AP)'
+     '</figcaption></figure></body>', "All six British players won"),
+    ('<body><figure><img src="a.jpg"><figcaption>Harry and Meghan <cite>Getty</cite>'
+     '</figcaption></figure></body>', "Harry and Meghan"),
+    # No figure: an element classed caption beside the image.
+    ('<body><div class="photo"><img src="a.jpg"><span class="newsCaption">A Spotify chief '
+     'spoke (Image: Getty)</span></div></body>', "A Spotify chief spoke"),
+    # A caption-classed element with no image beside it is not a caption.
+    ('<body><form><label class="caption">Forgot your password?</label></form></body>', None),
+    # Captions of related stories' pictures do not count.
+    ('<body><aside class="related"><figure><img src="r.jpg"><figcaption>Other story</figcaption>'
+     '</figure></aside></body>', None),
+    ('<body><figure><img src="a.jpg"><figcaption>Photo: Jane Roe</figcaption></figure></body>', None),
+])
+def test_extract_image_caption(markup, expected):
+    assert extract_image_caption(tree(markup)) == expected
