@@ -39,8 +39,9 @@ class Case:
     authors: list[str] | None = None           # [] = gold says "no author"
     date: GoldDate | None = None
     tags: list[str] | None = None              # Fundus' topics
-    # Fundus marks the lead ("cover") image; its caption, "" for none.
+    # Fundus marks the lead ("cover") image; its caption ("" for none) and credits.
     cover_caption: str | None = None
+    cover_credits: list[str] | None = None
 
 
 SETS = ("trafilatura", "fundus", "readability", "newspaper4k")
@@ -156,6 +157,8 @@ def load_fundus(root: Path) -> Iterator[Case]:
             date=parse_gold_date(expected.get("publishing_date")),
             tags=list(expected["topics"]) if expected.get("topics") is not None else None,
             cover_caption=next(((image.get("caption") or "") for image in expected.get("images") or []
+                                if image.get("is_cover")), None),
+            cover_credits=next((list(image.get("authors") or []) for image in expected.get("images") or []
                                 if image.get("is_cover")), None),
         )
 

@@ -148,3 +148,21 @@ def tags_exact(pred: list[str], gold: list[str]) -> bool:
 def caption_exact(pred: str | None, gold: str) -> bool:
     """The same caption as the gold's ("" in the gold: the image has none)."""
     return normalize_title(pred) == normalize_title(gold)
+
+
+# A credit line carries its label and separators ("Photograph: Eva Manez/Reuters",
+# "Scott Gilbertson; Getty Images"); so many characters beyond the gold's names
+# are allowed.
+CREDIT_SLACK = 25
+
+
+def credit_matches(pred: str | None, gold: list[str]) -> bool:
+    """Every credited name of the gold in the predicted credit, and little
+    else; no gold names: no credit predicted."""
+    if not gold:
+        return pred is None
+    if pred is None:
+        return False
+    text = fold(pred).casefold()
+    names = [fold(name).casefold() for name in gold]
+    return all(name in text for name in names) and len(text) <= len(" ".join(names)) + CREDIT_SLACK

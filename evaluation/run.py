@@ -28,7 +28,7 @@ from typing import Any, Callable
 import trafilatura
 
 from evaluation.datasets import LOADERS, SETS, Case, split_gold_authors
-from evaluation.metrics import (authors_exact, caption_exact, date_day_correct,
+from evaluation.metrics import (authors_exact, caption_exact, credit_matches, date_day_correct,
                                 date_day_correct_utc, date_minute_correct, prf, snippet_counts,
                                 tags_exact, text_scores, title_exact, title_exact_strict)
 from pipelines.extract import PageContext, Rejected, extract_article
@@ -40,19 +40,21 @@ def run_ours(case: Case) -> dict[str, Any]:
         record = extract_article(case.html, context)
     except Rejected as exc:
         return {"body": "", "title": None, "authors": [], "published_at": None, "tags": [],
-                "image_url": None, "image_caption": None, "rejected": exc.reason}
+                "image_url": None, "image_caption": None, "image_credit": None,
+                "rejected": exc.reason}
     return {key: record[key] for key in ("body", "title", "authors", "published_at", "tags",
-                                         "image_url", "image_caption")}
+                                         "image_url", "image_caption", "image_credit")}
 
 
 def run_trafilatura(case: Case) -> dict[str, Any]:
     doc = trafilatura.bare_extraction(case.html, url=case.url, with_metadata=True)
     if doc is None:
         return {"body": "", "title": None, "authors": [], "published_at": None, "tags": [],
-                "image_url": None, "image_caption": None}
+                "image_url": None, "image_caption": None, "image_credit": None}
     return {"body": doc.text or "", "title": doc.title,
             "authors": split_gold_authors(doc.author or "") or [], "published_at": doc.date,
-            "tags": list(doc.tags or []), "image_url": doc.image, "image_caption": None}
+            "tags": list(doc.tags or []), "image_url": doc.image, "image_caption": None,
+            "image_credit": None}
 
 
 SYSTEMS: dict[str, Callable[[Case], dict[str, Any]]] = {
@@ -83,6 +85,7 @@ def score_case(case: Case, out: dict[str, Any]) -> dict[str, Any]:
     if case.cover_caption is not None:
         row["image"] = out["image_url"] is not None
         row["caption"] = caption_exact(out["image_caption"], case.cover_caption)
+        row["credit"] = credit_matches(out["image_credit"], case.cover_credits or [])
     return row
 
 
@@ -106,7 +109,7 @@ def summarize(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         summary["body_p"], summary["body_r"] = summary["word_p"], summary["word_r"]
         summary["body_f1"] = summary["word_f1"]
     for key in ("title", "title_strict", "authors", "authors_nonempty", "date_day",
-                "date_day_utc", "date_minute", "tags", "image", "caption"):
+                "date_day_utc", "date_minute", "tags", "image", "caption", "credit"):
         value, n = _mean(rows, key)
         summary[key] = value
         summary[f"{key}_n"] = n
@@ -140,7 +143,8 @@ def evaluate_set(cases: list[Case], systems: list[str],
                                                    "body_chars": len(out["body"]),
                                                    "tags": out["tags"],
                                                    "image_url": out["image_url"],
-                                                   "image_caption": out["image_caption"]},
+                                                   "image_caption": out["image_caption"],
+                                                   "image_credit": out["image_credit"]},
                                           "gold": {"title": case.title, "authors": case.authors,
                                                    "date": str(case.date)},
                                           "score": row},
@@ -160,7 +164,7 @@ COLUMNS = [("body P", "body_p"), ("body R", "body_r"), ("body F1", "body_f1"),
            ("authors", "authors"), ("auth≠∅", "authors_nonempty"), ("date day", "date_day"),
            ("day UTC", "date_day_utc"),
            ("date min", "date_minute"), ("tags", "tags"), ("image", "image"),
-           ("caption", "caption"), ("docs/s", "docs_per_s")]
+           ("caption", "caption"), ("credit", "credit"), ("docs/s", "docs_per_s")]
 
 
 def format_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:

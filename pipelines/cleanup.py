@@ -280,16 +280,16 @@ def split_dateline(paragraph: str) -> tuple[str | None, str | None, str]:
 
 
 def clean_paragraphs(paragraphs: list[str], *, title: str | None,
-                     description: str | None = None, image_credit: str | None = None,
+                     description: str | None = None, figure_text: str | None = None,
                      stop_lines: tuple[str, ...] = ()) -> CleanBody:
     """Apply every cleanup rule, in order, and collect the fields they free."""
     paras = [p for p in (normalize_text(p) for p in paragraphs) if p]
-    result = CleanBody(paragraphs=[], image_credit=image_credit)
+    result = CleanBody(paragraphs=[])
     stops = {_key(s) for s in stop_lines}
-    credit_key = _key(image_credit) if image_credit else None
+    figure_key = _key(figure_text) if figure_text else None
     kept: list[str] = []
     for para in paras:
-        key = _key(para) if stops or credit_key is not None else None
+        key = _key(para) if stops or figure_key is not None else None
         if key in stops:
             result.removed.append(para)
             break
@@ -298,7 +298,7 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None,
         elif is_share_row(para) or is_follow_prompt(para) or is_publisher_prompt(para) \
                 or is_credit_line(para):
             pass
-        elif credit_key is not None and key == credit_key:
+        elif figure_key is not None and key == figure_key:
             pass
         else:
             kept.append(para)
@@ -310,7 +310,7 @@ def clean_paragraphs(paragraphs: list[str], *, title: str | None,
     if kept:
         credit, place, first = split_dateline(kept[0])
         result.dateline = place
-        result.image_credit = result.image_credit or credit
+        result.image_credit = credit   # a photo credit glued to the dateline
         kept[0] = first.strip()
         if not kept[0]:
             kept.pop(0)

@@ -49,8 +49,7 @@ from pipelines.metadata import (
     extract_authors,
     extract_canonical_url,
     extract_description,
-    extract_image_caption,
-    extract_image_credit,
+    extract_image_caption_and_credit,
     extract_image_url,
     extract_modified_at,
     extract_published_at,
@@ -59,11 +58,13 @@ from pipelines.metadata import (
     printed_bylines,
     dateline_date,
     restore_dotted_names,
+    split_caption_text,
     extract_rights,
     extract_section,
     extract_tags,
     extract_title,
     json_ld_articles,
+    lead_figure_text,
     states_day,
 )
 from pipelines.simhash import body_fingerprint
@@ -241,7 +242,7 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
     if looks_like_error_page(tree, title):
         raise Rejected("soft_404", f"an error page answered with HTTP {context.http_status}: {title!r}")
     description = extract_description(tree)
-    image_credit = extract_image_credit(tree)
+    figure_text = lead_figure_text(tree)
     declared = declared_language(tree)
     # Metadata first, on the untouched tree; trafilatura only for the text;
     # htmldate's text search (fallback_published_at) last, once the text's
@@ -253,14 +254,14 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
                               url=context.url)
     section, tags = extract_section(tree, ld=ld), extract_tags(tree, ld=ld)
     image_url = extract_image_url(tree, context.url, ld=ld)
-    image_caption = extract_image_caption(tree, ld=ld)
+    image_caption, image_credit = extract_image_caption_and_credit(tree, ld=ld)
     document = trafilatura.bare_extraction(drop_hidden_nodes(tree), url=context.url,
                                            **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():
         raise Rejected("not_article", "no article text found")
     cleaned = clean_paragraphs(
         document.text.split("\n"), title=title, description=description,
-        image_credit=image_credit, stop_lines=context.stop_lines)
+        figure_text=figure_text, stop_lines=context.stop_lines)
     body = "\n\n".join(cleaned.paragraphs)
     words = count_words(body)
     if words < context.min_body_words:
@@ -288,7 +289,11 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
         "modified_at": modified_at,
         "dateline": cleaned.dateline,
         "rights": cleaned.rights or extract_rights(tree, ld=ld),
-        "image_credit": cleaned.image_credit,
+        # The lead image's credit, else one glued to the dateline, else the
+        # first caption-classed text when it reads as a credit (a wire page's
+        # <span class="image-caption"> with no image beside it).
+        "image_credit": image_credit or cleaned.image_credit
+        or (split_caption_text(figure_text)[1] if figure_text else None),
         "language": language,
         "description": description,
         "section": section,

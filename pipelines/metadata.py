@@ -1633,32 +1633,100 @@ def extract_image_url(tree: lxml_html.HtmlElement, url: str,
     return None
 
 
-def extract_image_caption(tree: lxml_html.HtmlElement,
-                          ld: list[dict[str, Any]] | None = None) -> str | None:
-    """The lead image's caption: the JSON-LD image's caption, else the first
-    non-empty caption printed outside other items' blocks (a <figcaption>,
-    else an element classed caption beside an image), without its
-    credit (that is `image_credit`): elements classed credit, copyright or
-    photographer, <cite>, and a closing "Photograph: ...", "(Image: ...)"."""
+def extract_image_caption_and_credit(tree: lxml_html.HtmlElement,
+                                     ld: list[dict[str, Any]] | None = None
+                                     ) -> tuple[str | None, str | None]:
+    """The lead image's caption and its credit, apart.
+
+    The JSON-LD image's caption and credit (creditText, copyrightHolder)
+    first. Then the first caption printed outside other items' blocks (a
+    <figcaption>, else an element classed caption beside an image), split by
+    `split_caption`. The credit, when the caption had none: the first element
+    classed credit or photographer beside an image, outside other items'
+    blocks."""
     ld = json_ld_articles(tree) if ld is None else ld
     image = _json_ld_value(ld, "image")
     image = image[0] if isinstance(image, list) and image else image
-    if isinstance(image, dict) and isinstance(image.get("caption"), str):
-        caption = without_caption_credit(image["caption"])
-        if caption:
-            return caption
-    for element in chain(tree.iter("figcaption"), _classed_captions(tree)):
-        if in_other_content(element):
-            continue
-        element = deepcopy(element)
-        for credit in element.xpath(".//cite | .//*[@class]"):
-            if (credit.tag == "cite" or _CAPTION_CREDIT_CLASS_RE.search(credit.get("class", ""))) \
-                    and credit.getparent() is not None:
-                credit.drop_tree()
-        caption = without_caption_credit(element.text_content())
-        if caption:
-            return caption
-    return None
+    caption = credit = None
+    if isinstance(image, dict):
+        if isinstance(image.get("caption"), str):
+            caption, credit = split_caption_text(image["caption"])
+        credit = _json_ld_name(image.get("creditText")) or _json_ld_name(
+            image.get("copyrightHolder")) or credit
+    if caption is None:
+        for element in chain(tree.iter("figcaption"), _beside_images(tree, _CAPTION_CLASS_RE)):
+            if not in_other_content(element):
+                caption, printed_credit = split_caption(element)
+                if caption or printed_credit:
+                    credit = credit or printed_credit
+                    break
+    if credit is None:
+        credit = next((text for text in (_credit_label_removed(normalize_text(el.text_content()))
+                                         for el in _beside_images(tree, _CAPTION_CREDIT_CLASS_RE)
+                                         if not in_other_content(el))
+                       if text and len(text) <= MAX_CREDIT_CHARS), None)
+    return caption, credit
+
+
+def _json_ld_name(value: Any) -> str | None:
+    """A JSON-LD string, or the name of a Person/Organization object."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+
+
+def split_caption(element: lxml_html.HtmlElement) -> tuple[str | None, str | None]:
+    """(caption, credit) of a printed caption: its elements classed credit,
+    copyright or photographer and its <cite> are the credit; the rest is
+    read by `split_caption_text`."""
+    element = deepcopy(element)
+    credits = []
+    for part in element.xpath(".//cite | .//*[@class]"):
+        if (part.tag == "cite" or _CAPTION_CREDIT_CLASS_RE.search(part.get("class", ""))) \
+                and part.getparent() is not None:
+            credits.append(_credit_label_removed(normalize_text(part.text_content())))
+            part.drop_tree()
+    caption, credit = split_caption_text(element.text_content())
+    return caption, next(filter(None, credits), None) or credit
+
+
+def split_caption_text(text: str) -> tuple[str | None, str | None]:
+    """(caption, credit) of a caption's text: a closing "Photograph: Eva
+    Manez/Reuters" or "(AP Photo/Matias Delacroix)" is the credit; a text
+    that reads as a credit alone ("Chip Somodevilla/Getty Images") is no
+    caption."""
+    text = " ".join(text.split())
+    match = _CAPTION_CREDIT_RE.search(text)
+    caption = text[:match.start()].strip() if match else text
+    credit = _credit_label_removed(match.group(0)) if match else None
+    if caption and credit is None and reads_as_credit(caption):
+        caption, credit = None, caption
+    return (caption[:MAX_CAPTION_CHARS] or None) if caption else None, credit
+
+
+# A caption that is a credit: short, no sentence, and a photo agency, a stock
+# library or a "photo" word in it, or names joined by a slash.
+_CREDIT_WORDS_RE = re.compile(
+    r"/|\b(?:getty|reuters|afp|ap|dpa|epa|ansa|anp|keystone|istock|thinkstock|shutterstock|"
+    r"alamy|stock|images?|photos?|fotos?|courtesy|picture[- ]alliance|pa wire)\b", re.I)
+MAX_CREDIT_CHARS = 200
+
+
+def reads_as_credit(text: str) -> bool:
+    return len(text) <= 80 and text[-1] not in ".!?" and bool(_CREDIT_WORDS_RE.search(text))
+
+
+_CREDIT_LABEL_RE = re.compile(
+    r"^[\s(\[–—-]*(?:(?:(?:image |photo )?credits?|photo(?:graph)?s?|images?|pictures?|pics?|"
+    r"fotoğraf|fotos?|bild(?:er)?|source|quelle)\s*:|©|copyright\b)?\s*|[\s)\]–—-]+$", re.I)
+
+
+def _credit_label_removed(text: str) -> str | None:
+    """"Photograph: Eva Manez/Reuters" -> "Eva Manez/Reuters"."""
+    credit = _CREDIT_LABEL_RE.sub("", text).strip()
+    return credit or None
 
 
 # Pages without <figcaption> class their captions ("newsCaption",
@@ -1670,15 +1738,17 @@ _CAPTION_CLASS_RE = re.compile(r"caption", re.I)
 _IMAGE_CONTAINERS = 3
 
 
-def _classed_captions(tree: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
-    """Elements classed caption beside the page's images, image by image."""
+def _beside_images(tree: lxml_html.HtmlElement,
+                   class_re: re.Pattern[str]) -> Iterator[lxml_html.HtmlElement]:
+    """Elements whose class `class_re` finds, beside the page's images
+    (children of an image's three nearest containers), image by image."""
     for image in tree.iter("img"):
         container = image.getparent()
         for _ in range(_IMAGE_CONTAINERS):
             if container is None or container.tag in ("body", "html"):
                 break
             for child in container:
-                if _CAPTION_CLASS_RE.search(child.get("class") or ""):
+                if class_re.search(child.get("class") or ""):
                     yield child
             container = container.getparent()
 _CAPTION_CREDIT_CLASS_RE = re.compile(r"credit|copyright|photographer", re.I)
@@ -1698,8 +1768,10 @@ def without_caption_credit(text: str) -> str | None:
     return caption[:MAX_CAPTION_CHARS] or None
 
 
-def extract_image_credit(tree: lxml_html.HtmlElement) -> str | None:
-    """Credit of the lead image: a credit/caption element near the article start."""
+def lead_figure_text(tree: lxml_html.HtmlElement) -> str | None:
+    """The text of the page's first figcaption or element classed credit or
+    caption, as printed (caption and credit together): a line trafilatura
+    may carry into the body, which the cleanup drops."""
     for el in tree.xpath("//body//*[self::figcaption or @class]"):
         classes = el.get("class", "")
         if el.tag == "figcaption" or _CREDIT_CLASS_RE.search(classes):

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 
 from evaluation.datasets import html_to_text, parse_gold_date
-from evaluation.metrics import (caption_exact, date_day_correct, date_day_correct_utc,
-                                tags_exact, title_exact, title_exact_strict)
+from evaluation.metrics import (caption_exact, credit_matches, date_day_correct,
+                                date_day_correct_utc, tags_exact, title_exact, title_exact_strict)
 
 
 @pytest.mark.parametrize("pred, gold, expected", [
@@ -69,3 +69,12 @@ def test_an_empty_gold_caption_asks_for_none():
     assert caption_exact(None, "")
     assert not caption_exact("Photo of the day", "")
     assert caption_exact("Harry’s return", "Harry's return")
+
+
+def test_a_credit_holds_every_credited_name_and_little_else():
+    assert credit_matches("Photograph: Eva Manez/Reuters", ["Eva Manez/Reuters"])
+    assert credit_matches("Scott Gilbertson; Getty Images", ["Scott Gilbertson", "Getty Images"])
+    assert not credit_matches("Scott Gilbertson", ["Scott Gilbertson", "Getty Images"])
+    assert not credit_matches("The gutted remains of the two buildings, which had about 140 "
+                              "apartments. Photograph: Eva Manez/Reuters", ["Eva Manez/Reuters"])
+    assert credit_matches(None, []) and not credit_matches("AP", [])

@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 
 from datetime import datetime, timezone
 
-from pipelines.metadata import (clean_authors, extract_authors, extract_image_caption,
+from pipelines.metadata import (clean_authors, extract_authors, extract_image_caption_and_credit,
                                 extract_image_url, extract_published_at, extract_rights,
                                 extract_section, extract_tags, extract_title, given_name_first,
                                 host_site_keys, parse_json_ld, title_from_segments, title_segments)
@@ -888,27 +888,38 @@ def test_extract_image_url(markup, expected):
 
 
 @pytest.mark.parametrize("markup, expected", [
-    # The JSON-LD image's caption, without the credit closing it.
-    (AP_LD, "Harris speaks."),
+    # The JSON-LD image's caption; the credit closing it is the credit.
+    (AP_LD, ("Harris speaks.", "AP Photo/Jacquelyn Martin")),
     # The lead figure's caption without its credit element.
     ('<body><figure><img src="a.jpg"><figcaption>The gutted remains of two buildings. '
      '<span class="credit">Photograph: Eva Manez/Reuters</span></figcaption></figure>'
      '<figure><img src="b.jpg"><figcaption>Another picture</figcaption></figure></body>',
-     "The gutted remains of two buildings."),
+     ("The gutted remains of two buildings.", "Eva Manez/Reuters")),
     # A credit printed as text at the caption's end.
     ('<body><figure><img src="a.jpg"><figcaption>All six British players won (Photos: Getty/AP)'
-     '</figcaption></figure></body>', "All six British players won"),
+     '</figcaption></figure></body>', ("All six British players won", "Getty/AP")),
     ('<body><figure><img src="a.jpg"><figcaption>Harry and Meghan <cite>Getty</cite>'
-     '</figcaption></figure></body>', "Harry and Meghan"),
+     '</figcaption></figure></body>', ("Harry and Meghan", "Getty")),
     # No figure: an element classed caption beside the image.
     ('<body><div class="photo"><img src="a.jpg"><span class="newsCaption">A Spotify chief '
-     'spoke (Image: Getty)</span></div></body>', "A Spotify chief spoke"),
+     'spoke (Image: Getty)</span></div></body>', ("A Spotify chief spoke", "Getty")),
     # A caption-classed element with no image beside it is not a caption.
-    ('<body><form><label class="caption">Forgot your password?</label></form></body>', None),
+    ('<body><form><label class="caption">Forgot your password?</label></form></body>', (None, None)),
     # Captions of related stories' pictures do not count.
     ('<body><aside class="related"><figure><img src="r.jpg"><figcaption>Other story</figcaption>'
-     '</figure></aside></body>', None),
-    ('<body><figure><img src="a.jpg"><figcaption>Photo: Jane Roe</figcaption></figure></body>', None),
+     '</figure></aside></body>', (None, None)),
+    ('<body><figure><img src="a.jpg"><figcaption>Photo: Jane Roe</figcaption></figure></body>',
+     (None, "Jane Roe")),
+    ('<body><figure><img src="a.jpg"><figcaption>Fotoğraf : Didem Mente/AA</figcaption></figure>'
+     '</body>', (None, "Didem Mente/AA")),
+    # A caption that is a credit alone is the credit.
+    ('<body><figure><img src="a.jpg"><figcaption>Chip Somodevilla/Getty Images</figcaption>'
+     '</figure></body>', (None, "Chip Somodevilla/Getty Images")),
+    # JSON-LD's credit, and a credit element beside the image when no caption names one.
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "image": {"url": "/a.jpg", '
+     '"creditText": "Etlaq"}}</script>', (None, "Etlaq")),
+    ('<body><div><img src="a.jpg"><span class="image-credit">Image Credits: Strava</span></div>'
+     '</body>', (None, "Strava")),
 ])
-def test_extract_image_caption(markup, expected):
-    assert extract_image_caption(tree(markup)) == expected
+def test_extract_image_caption_and_credit(markup, expected):
+    assert extract_image_caption_and_credit(tree(markup)) == expected
