@@ -12,7 +12,7 @@ import re
 import unicodedata
 from copy import deepcopy
 from html import unescape as html_unescape
-from itertools import chain
+from itertools import chain, islice
 from datetime import date, datetime, timezone, tzinfo
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
@@ -35,7 +35,7 @@ MODIFIED_META = ("article:modified_time", "og:updated_time", "og:article:modifie
 
 # Class/id words of elements that print the article's date.
 _DATE_CLASS_RE = re.compile(r"date|time|publish|posted|byline|meta|calendar", re.I)
-_CREDIT_CLASS_RE = re.compile(r"credit|caption|copyright-image|photographer", re.I)
+_FIGURE_TEXT_CLASS_RE = re.compile(r"credit|caption|copyright-image|photographer", re.I)
 _SITE_SUFFIX_SEPARATORS = (" | ", " - ", " — ", " – ", " :: ", " · ")
 
 _TEXT_NODES = etree.XPath("//body//text()")
@@ -1557,10 +1557,21 @@ def clean_authors(names: list[str]) -> list[str]:
 # "Section: Sport:Football"), so they come after. On Fundus' 56 pages with
 # topics, this order gives their exact set on 33 (evaluation/RESULTS.md).
 TAG_META = ("news_keywords", "keywords", "article:tag")
+
 SECTION_META = ("article:section", "parsely-section")
 IMAGE_META = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image",
               "twitter:image:src")
 MAX_CAPTION_CHARS = 500
+MAX_CREDIT_CHARS = 200
+# Parts of a printed caption that are its credit.
+_CREDIT_PART_CLASS_RE = re.compile(r"credit|copyright|photographer", re.I)
+# A credit closing a caption: "... apartments. Photograph: Eva Manez/Reuters",
+# "... US Open (Photos: Getty/AP)", "... Albania. Foto: Florion Goga (REUTERS)",
+# "... Venezuela. (AP Photo/Matias Delacroix) -".
+_CAPTION_CREDIT_RE = re.compile(
+    r"(?:(?:^|(?<=[.!?])|\s*[(\[])\s*(?:photo(?:graph)?s?|images?|pictures?|pics?|credits?|"
+    r"fotoğraf|fotos?|bild(?:er)?|source|quelle)\s*:.*|\s*\([^()]*\bphoto\s*/[^()]*\)[\s–—-]*)$",
+    re.I | re.S)
 
 
 def split_tags(values: Iterable[str]) -> list[str]:
@@ -1616,15 +1627,18 @@ def _json_ld_image_url(image: Any) -> str | None:
     return image if isinstance(image, str) and image.strip() else None
 
 
+_IMAGE_SRC_LINKS = etree.XPath('//head/link[@rel="image_src"]')
+
+
 def extract_image_url(tree: lxml_html.HtmlElement, url: str,
                       ld: list[dict[str, Any]] | None = None) -> str | None:
     """The lead image's absolute URL: JSON-LD image, og:image, twitter:image,
     then <link rel=image_src>; None when none is an http(s) URL."""
     ld = json_ld_articles(tree) if ld is None else ld
     found = meta_values(tree, *IMAGE_META)
-    candidates = [_json_ld_image_url(_json_ld_value(ld, "image"))]
-    candidates += [found[name.lower()][0] for name in IMAGE_META if name.lower() in found]
-    candidates += [link.get("href") for link in tree.xpath('//link[@rel="image_src"]')]
+    candidates = chain([_json_ld_image_url(_json_ld_value(ld, "image"))],
+                       (found[name.lower()][0] for name in IMAGE_META if name.lower() in found),
+                       (link.get("href") for link in _IMAGE_SRC_LINKS(tree)))
     for candidate in candidates:
         if candidate and candidate.strip():
             absolute = urljoin(url, candidate.strip())
@@ -1662,7 +1676,7 @@ def extract_image_caption_and_credit(tree: lxml_html.HtmlElement,
                     break
     if credit is None:
         credit = next((text for text in (_credit_label_removed(normalize_text(el.text_content()))
-                                         for el in _beside_images(tree, _CAPTION_CREDIT_CLASS_RE)
+                                         for el in _beside_images(tree, _CREDIT_PART_CLASS_RE)
                                          if not in_other_content(el))
                        if text and len(text) <= MAX_CREDIT_CHARS), None)
     return caption, credit
@@ -1684,7 +1698,7 @@ def split_caption(element: lxml_html.HtmlElement) -> tuple[str | None, str | Non
     element = deepcopy(element)
     credits = []
     for part in element.xpath(".//cite | .//*[@class]"):
-        if (part.tag == "cite" or _CAPTION_CREDIT_CLASS_RE.search(part.get("class", ""))) \
+        if (part.tag == "cite" or _CREDIT_PART_CLASS_RE.search(part.get("class", ""))) \
                 and part.getparent() is not None:
             credits.append(_credit_label_removed(normalize_text(part.text_content())))
             part.drop_tree()
@@ -1711,10 +1725,10 @@ def split_caption_text(text: str) -> tuple[str | None, str | None]:
 _CREDIT_WORDS_RE = re.compile(
     r"/|\b(?:getty|reuters|afp|ap|dpa|epa|ansa|anp|keystone|istock|thinkstock|shutterstock|"
     r"alamy|stock|images?|photos?|fotos?|courtesy|picture[- ]alliance|pa wire)\b", re.I)
-MAX_CREDIT_CHARS = 200
 
 
 def reads_as_credit(text: str) -> bool:
+    """A caption that is only a credit ("iStock/Thinkstock")."""
     return len(text) <= 80 and text[-1] not in ".!?" and bool(_CREDIT_WORDS_RE.search(text))
 
 
@@ -1733,16 +1747,19 @@ def _credit_label_removed(text: str) -> str | None:
 # "image-caption"): an element so classed beside an image, a child of one of
 # the image's three nearest containers; not "Advertisement" or a login form's
 # label elsewhere on the page. Searched only after every <figcaption> gave
-# nothing, from the images (an XPath over every element cost 0.8 ms a page).
+# nothing, from the images (an XPath over every element cost 0.8 ms a page),
+# and among the first ones only: the lead image is one of them, and a gallery
+# page's hundredth thumbnail is not.
 _CAPTION_CLASS_RE = re.compile(r"caption", re.I)
 _IMAGE_CONTAINERS = 3
+_LEAD_IMAGE_CANDIDATES = 10
 
 
 def _beside_images(tree: lxml_html.HtmlElement,
                    class_re: re.Pattern[str]) -> Iterator[lxml_html.HtmlElement]:
-    """Elements whose class `class_re` finds, beside the page's images
+    """Elements whose class `class_re` finds, beside the page's first images
     (children of an image's three nearest containers), image by image."""
-    for image in tree.iter("img"):
+    for image in islice(tree.iter("img"), _LEAD_IMAGE_CANDIDATES):
         container = image.getparent()
         for _ in range(_IMAGE_CONTAINERS):
             if container is None or container.tag in ("body", "html"):
@@ -1751,21 +1768,7 @@ def _beside_images(tree: lxml_html.HtmlElement,
                 if class_re.search(child.get("class") or ""):
                     yield child
             container = container.getparent()
-_CAPTION_CREDIT_CLASS_RE = re.compile(r"credit|copyright|photographer", re.I)
-# A credit closing a caption: "... apartments. Photograph: Eva Manez/Reuters",
-# "... US Open (Photos: Getty/AP)", "... Albania. Foto: Florion Goga (REUTERS)",
-# "... Venezuela. (AP Photo/Matias Delacroix) -".
-_CAPTION_CREDIT_RE = re.compile(
-    r"(?:(?:^|(?<=[.!?])|\s*[(\[])\s*(?:photo(?:graph)?s?|images?|pictures?|pics?|credits?|fotos?|"
-    r"fotoğraf|bild(?:er)?|source|quelle)\s*:.*|\s*\([^()]*\bphoto\s*/[^()]*\)[\s–—-]*)$",
-    re.I | re.S)
 
-
-def without_caption_credit(text: str) -> str | None:
-    """A caption's text, spaces folded, without the credit closing it; None
-    when nothing else is left."""
-    caption = _CAPTION_CREDIT_RE.sub("", " ".join(text.split()), count=1).strip()
-    return caption[:MAX_CAPTION_CHARS] or None
 
 
 def lead_figure_text(tree: lxml_html.HtmlElement) -> str | None:
@@ -1774,7 +1777,7 @@ def lead_figure_text(tree: lxml_html.HtmlElement) -> str | None:
     may carry into the body, which the cleanup drops."""
     for el in tree.xpath("//body//*[self::figcaption or @class]"):
         classes = el.get("class", "")
-        if el.tag == "figcaption" or _CREDIT_CLASS_RE.search(classes):
+        if el.tag == "figcaption" or _FIGURE_TEXT_CLASS_RE.search(classes):
             text = normalize_text(el.text_content())
             if 0 < len(text) <= 200:
                 return text
