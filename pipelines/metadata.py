@@ -1585,11 +1585,15 @@ MAX_CREDIT_CHARS = 200
 _CREDIT_PART_CLASS_RE = re.compile(r"credit|copyright|photographer", re.I)
 # A credit closing a caption: "... apartments. Photograph: Eva Manez/Reuters",
 # "... US Open (Photos: Getty/AP)", "... Albania. Foto: Florion Goga (REUTERS)",
-# "... Venezuela. (AP Photo/Matias Delacroix) -".
+# "... Venezuela. (AP Photo/Matias Delacroix) -", and the wire services' own
+# "... 2023. REUTERS/Issam Abdallah", "... Paris. Jane Roe/AFP".
 _CAPTION_CREDIT_RE = re.compile(
     r"(?:(?:^|(?<=[.!?])|\s*[(\[])\s*(?:photo(?:graph)?s?|images?|pictures?|pics?|credits?|"
-    r"fotoğraf|fotos?|bild(?:er)?|source|quelle)\s*:.*|\s*\([^()]*\bphoto\s*/[^()]*\)[\s–—-]*)$",
+    r"fotoğraf|fotos?|bild(?:er)?|source|quelle)\s*:.*|\s*\([^()]*\bphoto\s*/[^()]*\)[\s–—-]*"
+    r"|(?<=[.!?])\s+(?=[^.]*(?-i:\b(?:REUTERS|AFP|EPA|ANSA|XINHUA|DPA|AP)\b))[^.]*/[^.]*)$",
     re.I | re.S)
+# A gallery's counter opening a caption: "[1/5]", "1/6".
+_GALLERY_COUNTER_RE = re.compile(r"^\[?\d{1,3}/\d{1,3}\]?\s*")
 
 
 def split_tags(values: Iterable[str]) -> list[str]:
@@ -1729,7 +1733,7 @@ def split_caption_text(text: str) -> tuple[str | None, str | None]:
     Manez/Reuters" or "(AP Photo/Matias Delacroix)" is the credit; a text
     that reads as a credit alone ("Chip Somodevilla/Getty Images") is no
     caption."""
-    text = " ".join(text.split())
+    text = _GALLERY_COUNTER_RE.sub("", " ".join(text.split()))
     match = _CAPTION_CREDIT_RE.search(text)
     caption = text[:match.start()].strip() if match else text
     credit = _credit_label_removed(match.group(0)) if match else None

@@ -912,6 +912,12 @@ def test_extract_image_url(markup, expected):
      (None, "Jane Roe")),
     ('<body><figure><img src="a.jpg"><figcaption>Fotoğraf : Didem Mente/AA</figcaption></figure>'
      '</body>', (None, "Didem Mente/AA")),
+    # The wire services' own credit after the caption's last sentence; a gallery's counter.
+    ('<body><figure><img src="a.jpg"><figcaption>[1/5] A journalist takes a selfie in Maras, '
+     'Turkey, February 11, 2023. REUTERS/Issam Abdallah</figcaption></figure></body>',
+     ("A journalist takes a selfie in Maras, Turkey, February 11, 2023.", "REUTERS/Issam Abdallah")),
+    ('<body><figure><img src="a.jpg"><figcaption>He met Reuters reporters. He left at 5/6 pm.'
+     '</figcaption></figure></body>', ("He met Reuters reporters. He left at 5/6 pm.", None)),
     # A caption that is a credit alone is the credit.
     ('<body><figure><img src="a.jpg"><figcaption>Chip Somodevilla/Getty Images</figcaption>'
      '</figure></body>', (None, "Chip Somodevilla/Getty Images")),
