@@ -112,6 +112,8 @@ class PageContext:
     min_body_words: int = MIN_BODY_WORDS
     # The charset the crawler read the page's bytes in; None: detected (decode_page).
     encoding: str | None = None
+    # The source's <meta> names holding the lead image's caption (Source.caption_meta).
+    caption_meta: tuple[str, ...] = ()
 
 
 def decode_page(page: bytes | str, encoding: str | None = None) -> str:
@@ -254,7 +256,8 @@ def extract_article(page: bytes | str, context: PageContext) -> dict[str, Any]:
                               url=context.url)
     section, tags = extract_section(tree, ld=ld), extract_tags(tree, ld=ld)
     image_url = extract_image_url(tree, context.url, ld=ld)
-    image_caption, image_credit = extract_image_caption_and_credit(tree, ld=ld)
+    image_caption, image_credit = extract_image_caption_and_credit(
+        tree, ld=ld, caption_meta=context.caption_meta)
     document = trafilatura.bare_extraction(drop_hidden_nodes(tree), url=context.url,
                                            **TRAFILATURA_OPTIONS)
     if document is None or not (document.text or "").strip():
@@ -661,10 +664,11 @@ class ExtractPipeline:
     def __init__(self, default_tz: tzinfo, stop_lines: tuple[str, ...],
                  languages: tuple[str, ...] = (), workers: int = 0,
                  timeout: float | None = None, max_in_flight: int | None = None,
-                 stats=None, extract=extract_article):
+                 stats=None, extract=extract_article, caption_meta: tuple[str, ...] = ()):
         self.default_tz = default_tz
         self.stop_lines = stop_lines
         self.languages = languages
+        self.caption_meta = caption_meta
         self.workers = workers
         self.timeout = timeout
         self.max_in_flight = max_in_flight or 4 * max(workers, 1)
@@ -687,9 +691,11 @@ class ExtractPipeline:
 
     @classmethod
     def for_source(cls, source, **options: Any) -> "ExtractPipeline":
-        """The pipeline with a source's rules (time zone, stop lines, languages):
-        the crawl and re-processing build it here, so both apply the same ones."""
-        return cls(source.tzinfo, source.stop_lines, source.languages, **options)
+        """The pipeline with a source's rules (time zone, stop lines, languages,
+        caption metas): the crawl and re-processing build it here, so both
+        apply the same ones."""
+        return cls(source.tzinfo, source.stop_lines, source.languages,
+                   caption_meta=source.caption_meta, **options)
 
     def open_spider(self) -> None:
         if self.workers > 0 and self.pool is None:
@@ -710,7 +716,7 @@ class ExtractPipeline:
         return PageContext(url=page.url, source=page.source, http_status=page.http_status or 0,
                            fetched_at=page.fetched_at, default_tz=self.default_tz,
                            stop_lines=self.stop_lines, languages=self.languages,
-                           encoding=page.encoding)
+                           encoding=page.encoding, caption_meta=self.caption_meta)
 
     async def process_item(self, page: FetchedPage) -> dict[str, Any]:
         if page.error:

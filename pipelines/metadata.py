@@ -1592,8 +1592,14 @@ _CAPTION_CREDIT_RE = re.compile(
     r"fotoğraf|fotos?|bild(?:er)?|source|quelle)\s*:.*|\s*\([^()]*\bphoto\s*/[^()]*\)[\s–—-]*"
     r"|(?<=[.!?])\s+(?=[^.]*(?-i:\b(?:REUTERS|AFP|EPA|ANSA|XINHUA|DPA|AP)\b))[^.]*/[^.]*)$",
     re.I | re.S)
-# A gallery's counter opening a caption: "[1/5]", "1/6".
-_GALLERY_COUNTER_RE = re.compile(r"^\[?\d{1,3}/\d{1,3}\]?\s*")
+# A gallery's counter opening a caption: "[1/5]", "1/6" (not a date, "06/06/21").
+_GALLERY_COUNTER_RE = re.compile(r"^(?:\[\d{1,3}/\d{1,3}\]|\d{1,3}/\d{1,3}(?![/.\d]))\s*")
+# A picture desk's usage notice closing a caption, in capitals: "THIS IMAGE HAS
+# BEEN SUPPLIED BY A THIRD PARTY. MANDATORY CREDIT. NO RESALES. NO ARCHIVES."
+_USAGE_NOTICE_RE = re.compile(
+    r"(?:\s*(?:THIS IMAGE HAS BEEN SUPPLIED BY A THIRD PARTY|MANDATORY CREDIT|NO RESALES|"
+    r"NO ARCHIVES|EDITORIAL USE ONLY|NO THIRD PARTY SALES|BEST QUALITY AVAILABLE|"
+    r"NOT FOR (?:SALE|MARKETING)[A-Z ]*)\.?)+\s*$")
 
 
 def split_tags(values: Iterable[str]) -> list[str]:
@@ -1670,12 +1676,16 @@ def extract_image_url(tree: lxml_html.HtmlElement, url: str,
 
 
 def extract_image_caption_and_credit(tree: lxml_html.HtmlElement,
-                                     ld: list[dict[str, Any]] | None = None
+                                     ld: list[dict[str, Any]] | None = None,
+                                     caption_meta: tuple[str, ...] = ()
                                      ) -> tuple[str | None, str | None]:
     """The lead image's caption and its credit, apart.
 
     The JSON-LD image's caption and credit (creditText, copyrightHolder)
-    first. Then the first caption printed outside other items' blocks (a
+    first; then the first of `caption_meta` (a source's rule: AP and Reuters
+    write the caption, credit included, into og:image:alt, where other sites
+    write a description of the picture for screen readers, or the
+    headline). Then the first caption printed outside other items' blocks (a
     <figcaption>, else an element classed caption beside an image), split by
     `split_caption`. The credit, when the caption had none: the first element
     classed credit or photographer beside an image, outside other items'
@@ -1689,6 +1699,10 @@ def extract_image_caption_and_credit(tree: lxml_html.HtmlElement,
             caption, credit = split_caption_text(image["caption"])
         credit = _json_ld_name(image.get("creditText")) or _json_ld_name(
             image.get("copyrightHolder")) or credit
+    stated = meta_content(tree, *caption_meta) if caption is None and caption_meta else None
+    if stated:
+        caption, stated_credit = split_caption_text(stated)
+        credit = credit or stated_credit
     if caption is None:
         for element in chain(tree.iter("figcaption"), _beside_images(tree, _CAPTION_CLASS_RE)):
             if not in_other_content(element):
@@ -1734,6 +1748,7 @@ def split_caption_text(text: str) -> tuple[str | None, str | None]:
     that reads as a credit alone ("Chip Somodevilla/Getty Images") is no
     caption."""
     text = _GALLERY_COUNTER_RE.sub("", " ".join(text.split()))
+    text = _USAGE_NOTICE_RE.sub("", text)
     match = _CAPTION_CREDIT_RE.search(text)
     caption = text[:match.start()].strip() if match else text
     credit = _credit_label_removed(match.group(0)) if match else None
@@ -1743,9 +1758,10 @@ def split_caption_text(text: str) -> tuple[str | None, str | None]:
 
 
 # A caption that is a credit: short, no sentence, and a photo agency, a stock
-# library or a "photo" word in it, or names joined by a slash.
+# library or a "photo" word in it, or names joined by a slash (not a date's).
 _CREDIT_WORDS_RE = re.compile(
-    r"/|\b(?:getty|reuters|afp|ap|dpa|epa|ansa|anp|keystone|istock|thinkstock|shutterstock|"
+    r"[^\W\d]\s?/|/\s?[^\W\d]|/@|"
+    r"\b(?:getty|reuters|afp|ap|dpa|epa|ansa|anp|keystone|istock|thinkstock|shutterstock|"
     r"alamy|stock|images?|photos?|fotos?|courtesy|picture[- ]alliance|pa wire)\b", re.I)
 
 

@@ -918,6 +918,9 @@ def test_extract_image_url(markup, expected):
      ("A journalist takes a selfie in Maras, Turkey, February 11, 2023.", "REUTERS/Issam Abdallah")),
     ('<body><figure><img src="a.jpg"><figcaption>He met Reuters reporters. He left at 5/6 pm.'
      '</figcaption></figure></body>', ("He met Reuters reporters. He left at 5/6 pm.", None)),
+    ('<body><figure><img src="a.jpg"><figcaption>06/06/21 Taxe multinationales : un porte-parole '
+     'sur France Info</figcaption></figure></body>',
+     ("06/06/21 Taxe multinationales : un porte-parole sur France Info", None)),
     # A caption that is a credit alone is the credit.
     ('<body><figure><img src="a.jpg"><figcaption>Chip Somodevilla/Getty Images</figcaption>'
      '</figure></body>', (None, "Chip Somodevilla/Getty Images")),
@@ -929,3 +932,17 @@ def test_extract_image_url(markup, expected):
 ])
 def test_extract_image_caption_and_credit(markup, expected):
     assert extract_image_caption_and_credit(tree(markup)) == expected
+
+
+REUTERS_ALT = ('<meta property="og:image:alt" content="Fire is seen on an airplane in this picture '
+               'obtained from social media. @SubasTheOne/via REUTERS THIS IMAGE HAS BEEN SUPPLIED BY A '
+               'THIRD PARTY. MANDATORY CREDIT. NO RESALES. NO ARCHIVES.">')
+
+
+def test_a_sources_caption_meta_gives_caption_and_credit():
+    # Reuters' own rule; the picture desk's usage notice is neither.
+    assert extract_image_caption_and_credit(tree(REUTERS_ALT), caption_meta=("og:image:alt",)) == (
+        "Fire is seen on an airplane in this picture obtained from social media.",
+        "@SubasTheOne/via REUTERS")
+    # Elsewhere og:image:alt describes the picture for screen readers: not a caption.
+    assert extract_image_caption_and_credit(tree(REUTERS_ALT)) == (None, None)

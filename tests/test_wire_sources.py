@@ -46,7 +46,14 @@ def test_apnews_from_robots_txt_of_a_mirror(tmp_path):
     assert article["published_at"] == datetime(2019, 5, 14, 18, 20, 11, tzinfo=UTC)
     assert article["modified_at"] == datetime(2019, 5, 14, 19, 2, 40, tzinfo=UTC)
     assert article["dateline"] == "WASHINGTON"
-    assert article["keywords"] == ["Congress", "Infrastructure"]
+    assert article["keywords"] == ["Congress", "Infrastructure"]      # the news sitemap's
+    assert article["tags"] == ["Congress", "Bridges"]                  # the page's
+    assert article["section"] == "Politics"
+    # AP's rule (crawler/sources/apnews.toml): the caption, credit included, is
+    # og:image:alt; the page prints none beside the image.
+    assert article["image_url"] == "https://dims.apnews.com/dims4/default/bridge/1440x810.jpg"
+    assert article["image_caption"] == "Traffic crosses the Arlington Memorial Bridge in Washington, May 13, 2019."
+    assert article["image_credit"] == "AP Photo/Susan Walsh"
     assert article["body"].startswith("House and Senate negotiators agreed Tuesday")
     assert "Facebook" not in article["body"] and "Copy Link" not in article["body"]
 

@@ -34,6 +34,9 @@ class Source:
     article_patterns: tuple[str, ...] = field(default_factory=tuple)
     max_age_days: int | None = None
     languages: tuple[str, ...] = field(default_factory=tuple)   # empty: any language
+    # <meta> names holding the lead image's caption on this source's pages
+    # (the wire services write it into og:image:alt); empty: found generically.
+    caption_meta: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -76,6 +79,7 @@ def load_source(key: str) -> Source:
             article_patterns=tuple(data.get("discovery", {}).get("article_patterns", [])),
             max_age_days=data.get("discovery", {}).get("max_age_days"),
             languages=tuple(code.lower() for code in data.get("languages", [])),
+            caption_meta=tuple(data.get("metadata", {}).get("caption_meta", [])),
         )
     except KeyError as exc:
         raise SourceError(f"{path}: missing required key {exc.args[0]!r}") from exc
