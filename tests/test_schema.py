@@ -19,6 +19,7 @@ from tests.conftest import REPO
 
 V2_FIELDS = {"version", "listed_modified_at", "keywords"}
 V3_FIELDS = {"warc_filename", "warc_record_offset", "warc_record_length"}
+V5_FIELDS = {"section", "tags", "image_url", "image_caption"}
 
 
 def content_sha256(article_id: str, version: int | None) -> str:
@@ -106,3 +107,27 @@ def test_v1_v2_and_v3_files_read_together(tmp_path):
 
     ledger = Ledger.load(open_archive(str(tmp_path), environ={}), "abc")
     assert ledger.latest(A).version == 3 and ledger.latest(A).content_sha256 == content_sha256(A, 3)
+
+
+def test_v4_and_v5_files_read_together(tmp_path):
+    v4_schema = pa.schema([f for f in ARTICLE_SCHEMA if f.name not in V5_FIELDS],
+                          metadata={b"schema_version": b"4"})
+    directory = tmp_path / "articles" / "source=abc" / "date=2019-05-14"
+    directory.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([row(A, 1, 4)], schema=v4_schema), directory / "v4.parquet")
+    pq.write_table(pa.Table.from_pylist(
+        [{**row(B, 1, 5), "section": "Politics", "tags": ["Congress", "Bridges"],
+          "image_url": "https://a/lead.jpg", "image_caption": "Traffic on the bridge."}],
+        schema=ARTICLE_SCHEMA), directory / "v5.parquet")
+
+    table = pads.dataset(tmp_path / "articles" / "source=abc", format="parquet",
+                         schema=ARTICLE_SCHEMA).to_table()
+    got = sorted(zip(table.column("article_id").to_pylist(), table.column("tags").to_pylist(),
+                     table.column("section").to_pylist()), key=str)
+    assert got == sorted([(A, None, None), (B, ["Congress", "Bridges"], "Politics")], key=str)
+
+    rows = duckdb.sql(
+        f"SELECT article_id FROM read_parquet('{tmp_path}/articles/**/*.parquet', "
+        "hive_partitioning = true, union_by_name = true) "
+        "WHERE list_contains(tags, 'Bridges')").fetchall()
+    assert rows == [(B,)]
