@@ -144,6 +144,8 @@ def load_fundus(root: Path) -> Iterator[Case]:
         if row["expected_json"] not in expected_files:
             expected_files[row["expected_json"]] = json.loads(path.read_text(encoding="utf-8"))
         expected = expected_files[row["expected_json"]][row["expected_key"]]
+        cover = next((image for image in expected.get("images") or [] if image.get("is_cover")),
+                     None)
         body = expected.get("body") or {}
         parts = list(body.get("summary") or [])
         for section in body.get("sections") or []:
@@ -156,10 +158,8 @@ def load_fundus(root: Path) -> Iterator[Case]:
             authors=list(expected.get("authors") or []),
             date=parse_gold_date(expected.get("publishing_date")),
             tags=list(expected["topics"]) if expected.get("topics") is not None else None,
-            cover_caption=next(((image.get("caption") or "") for image in expected.get("images") or []
-                                if image.get("is_cover")), None),
-            cover_credits=next((list(image.get("authors") or []) for image in expected.get("images") or []
-                                if image.get("is_cover")), None),
+            cover_caption=(cover.get("caption") or "") if cover else None,
+            cover_credits=list(cover.get("authors") or []) if cover else None,
         )
 
 

@@ -142,7 +142,9 @@ def date_minute_correct(pred: datetime | str | None, gold: GoldDate) -> bool:
 
 def tags_exact(pred: list[str], gold: list[str]) -> bool:
     """The same set of tags, letter case and spacing aside."""
-    return {fold(t).casefold() for t in pred if t.strip()} == {fold(t).casefold() for t in gold if t.strip()}
+    def keys(tags: list[str]) -> set[str]:
+        return {fold(tag).casefold() for tag in tags if tag.strip()}
+    return keys(pred) == keys(gold)
 
 
 def caption_exact(pred: str | None, gold: str) -> bool:

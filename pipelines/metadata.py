@@ -1583,13 +1583,16 @@ MAX_CAPTION_CHARS = 500
 MAX_CREDIT_CHARS = 200
 # Parts of a printed caption that are its credit.
 _CREDIT_PART_CLASS_RE = re.compile(r"credit|copyright|photographer", re.I)
+# The words that label a credit, before a colon ("Photograph:", "Foto:", "Credits:").
+_CREDIT_LABEL_WORDS = (r"photo(?:graph)?s?|images?|pictures?|pics?|credits?|fotoğraf|fotos?|"
+                       r"bild(?:er)?|source|quelle")
 # A credit closing a caption: "... apartments. Photograph: Eva Manez/Reuters",
 # "... US Open (Photos: Getty/AP)", "... Albania. Foto: Florion Goga (REUTERS)",
 # "... Venezuela. (AP Photo/Matias Delacroix) -", and the wire services' own
 # "... 2023. REUTERS/Issam Abdallah", "... Paris. Jane Roe/AFP".
 _CAPTION_CREDIT_RE = re.compile(
-    r"(?:(?:^|(?<=[.!?])|\s*[(\[])\s*(?:photo(?:graph)?s?|images?|pictures?|pics?|credits?|"
-    r"fotoğraf|fotos?|bild(?:er)?|source|quelle)\s*:.*|\s*\([^()]*\bphoto\s*/[^()]*\)[\s–—-]*"
+    rf"(?:(?:^|(?<=[.!?])|\s*[(\[])\s*(?:{_CREDIT_LABEL_WORDS})\s*:.*"
+    r"|\s*\([^()]*\bphoto\s*/[^()]*\)[\s–—-]*"
     r"|(?<=[.!?])\s+(?=[^.]*(?-i:\b(?:REUTERS|AFP|EPA|ANSA|XINHUA|DPA|AP)\b))[^.]*/[^.]*)$",
     re.I | re.S)
 # A gallery's counter opening a caption: "[1/5]", "1/6" (not a date, "06/06/21").
@@ -1710,12 +1713,18 @@ def extract_image_caption_and_credit(tree: lxml_html.HtmlElement,
                 if caption or printed_credit:
                     credit = credit or printed_credit
                     break
-    if credit is None:
-        credit = next((text for text in (_credit_label_removed(normalize_text(el.text_content()))
-                                         for el in _beside_images(tree, _CREDIT_PART_CLASS_RE)
-                                         if not in_other_content(el))
-                       if text and len(text) <= MAX_CREDIT_CHARS), None)
-    return caption, credit
+    return caption, credit or _credit_beside_images(tree)
+
+
+def _credit_beside_images(tree: lxml_html.HtmlElement) -> str | None:
+    """The first element classed credit or photographer beside an image,
+    outside other items' blocks, its label removed."""
+    for element in _beside_images(tree, _CREDIT_PART_CLASS_RE):
+        if not in_other_content(element):
+            credit = _credit_label_removed(normalize_text(element.text_content()))
+            if credit and len(credit) <= MAX_CREDIT_CHARS:
+                return credit
+    return None
 
 
 def _json_ld_name(value: Any) -> str | None:
@@ -1771,8 +1780,8 @@ def reads_as_credit(text: str) -> bool:
 
 
 _CREDIT_LABEL_RE = re.compile(
-    r"^[\s(\[–—-]*(?:(?:(?:image |photo )?credits?|photo(?:graph)?s?|images?|pictures?|pics?|"
-    r"fotoğraf|fotos?|bild(?:er)?|source|quelle)\s*:|©|copyright\b)?\s*|[\s)\]–—-]+$", re.I)
+    rf"^[\s(\[–—-]*(?:(?:(?:image |photo )?credits?|{_CREDIT_LABEL_WORDS})\s*:|©|copyright\b)?\s*"
+    r"|[\s)\]–—-]+$", re.I)
 
 
 def _credit_label_removed(text: str) -> str | None:
@@ -1805,7 +1814,6 @@ def _beside_images(tree: lxml_html.HtmlElement,
                 if class_re.search(child.get("class") or ""):
                     yield child
             container = container.getparent()
-
 
 
 def lead_figure_text(tree: lxml_html.HtmlElement) -> str | None:
