@@ -1112,10 +1112,9 @@ _AUTHOR_LABEL_RE = re.compile(
 def labelled_meta_author(tree: lxml_html.HtmlElement) -> str | None:
     """The author a sharing plugin's meta tags name, or None."""
     values: dict[str, str] = {}
-    for meta in tree.iter("meta"):
-        key = (meta.get("name") or meta.get("property") or "").lower()
+    for key, content in page_metas(tree):
         if key.startswith(("twitter:label", "twitter:data", "shareaholic:article_author")):
-            values.setdefault(key, (meta.get("content") or "").strip())
+            values.setdefault(key, content)
     if values.get("shareaholic:article_author_name"):
         return values["shareaholic:article_author_name"]
     for index in "1234":
