@@ -10,11 +10,9 @@ process's peak RSS, all processes' RSS summed, all processes' PSS) its peak
 at each size and its growth from the first size to the last.
 
 The target is judged on the pipeline's memory, all its processes (RSS and
-PSS), the measure `make bench` holds to 400 MB. The crawler's own process is
-shown beside them: it is the one that keeps a run's deduplication state
-(about 0.2 KB an article), so it grows more than the pipeline as a whole
-(README, Performance). The largest size takes about 12 minutes on this
-2-core machine.
+PSS), the measure `make bench` holds to 400 MB; the crawler's own process is
+shown beside them (README, Performance). The largest size takes about 12
+minutes on this 2-core machine.
 """
 
 from __future__ import annotations
@@ -58,7 +56,7 @@ def growth_report(runs: dict[int, dict]) -> tuple[list[str], list[str]]:
         if judged and not met:
             unmet.append(label)
         verdict = (f"{'met' if met else 'NOT met'} (<= {MAX_GROWTH:.0%})" if judged
-                   else "shown, not judged: holds the run's dedup state")
+                   else "the crawler's process alone, shown")
         lines.append(f"{label:<20}" + "".join(f"{runs[size][key]:>13.0f} MB" for size in sizes)
                      + f"  {growth:+7.1%}  {verdict}")
     return lines, unmet

@@ -1,9 +1,10 @@
-"""Scrapy's duplicate filter with its fingerprints off the Python heap.
+"""Scrapy's duplicate filter with its fingerprints out of memory.
 
 RFPDupeFilter keeps each request's 20-byte fingerprint as a bytes object in a
 set, about 100 bytes a request; a crawl of 50,000 articles kept 5 MB that only
-grew. Here the first 16 bytes of each fingerprint go into a DigestIndex (24
-bytes a request; 128 bits leave no room for a collision at any crawl's size).
+grew. Here the first 16 bytes of each fingerprint go into a DigestIndex, whose
+keys added by a run are on disk (pipelines/digests.py; 128 bits leave no room
+for a collision at any crawl's size).
 Everything else (JOBDIR's requests.seen, logging, the stats) is Scrapy's.
 """
 

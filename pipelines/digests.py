@@ -8,10 +8,22 @@ from 2,000 to 50,000 pages).
 
 A digest is read as big-endian 64-bit words: 32 hex digits are two words, 64
 are four. Letter case does not matter (a digest is a number).
+
+What a run adds (its requests, its new articles, their URLs) is not kept in
+memory at all: it goes to a temporary SQLite database on disk (`RunRows`,
+`DigestIndex`), read back through a small page cache. Held in numpy arrays it
+was 0.18 KB an article, about 11 MB of the crawler's 50,000-page peak, the
+part of its memory that grew with the crawl (benchmarks/RESULTS.md,
+twenty-first session).
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import sqlite3
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -21,9 +33,11 @@ ID_DIGITS = 32          # article_id, simhash
 SHA256_DIGITS = 64      # content_sha256
 _WORD_DIGITS = 16
 _WORD_MASK = (1 << 64) - 1
-_MIN_PENDING = 4096
 _SLICE_ROWS = 65_536
-# Rows of each block an AppendedColumns adds (590 KB of a ledger's 72-byte rows).
+# Of the run database's pages kept in memory; the rest are read back from the
+# system's file cache (a lookup costs about 7 µs, an insert 10).
+RUN_DB_CACHE_KIB = 512
+# Rows of each block an AppendedColumns adds (256 KB of the near-duplicate index's 32-byte rows).
 BLOCK_ROWS = 8_192
 
 
@@ -70,6 +84,76 @@ def put_number(column: np.ndarray, row: int, value: int) -> None:
 def words_hex(words: np.ndarray) -> str:
     """One digest's words (a row of digest_words) back as lower-case hex."""
     return words.astype(">u8").tobytes().hex()
+
+
+_run_db: sqlite3.Connection | None = None
+_run_db_pid = 0
+_run_db_lock = threading.Lock()
+_table_numbers = itertools.count()
+
+
+def _run_database() -> sqlite3.Connection:
+    """This process's run database: SQLite's private temporary database (the
+    empty file name), on disk in the temporary directory and deleted when the
+    process ends, however it ends. A forked child opens its own."""
+    global _run_db, _run_db_pid
+    if _run_db is None or _run_db_pid != os.getpid():
+        db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        db.execute(f"PRAGMA cache_size = -{RUN_DB_CACHE_KIB}")
+        db.execute("PRAGMA journal_mode = OFF")     # nothing to roll back: it lives one run
+        db.execute("PRAGMA synchronous = OFF")
+        _run_db, _run_db_pid = db, os.getpid()
+    return _run_db
+
+
+def _run_table(columns: str, suffix: str = "") -> str:
+    """The name of a new table of the run database (its owner drops it when
+    collected: _drop_with)."""
+    name = f"run{next(_table_numbers)}"
+    with _run_db_lock:
+        _run_database().execute(f"CREATE TABLE {name} ({columns}){suffix}")
+    return name
+
+
+def _drop_with(owner: object, table: str) -> None:
+    # Not at exit: the database goes with the process.
+    weakref.finalize(owner, _drop_table, table, os.getpid()).atexit = False
+
+
+def _drop_table(table: str, pid: int) -> None:
+    if _run_db is not None and pid == _run_db_pid:
+        with _run_db_lock:
+            _run_db.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _run_query(sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+    with _run_db_lock:
+        return _run_database().execute(sql, parameters)
+
+
+class RunRows:
+    """Rows a run appends (one a new article), numbered from 0, in the run
+    database on disk: `columns` is their SQL declaration."""
+
+    def __init__(self, columns: str) -> None:
+        self._table = _run_table(f"number INTEGER PRIMARY KEY, {columns}")
+        self._width = columns.count(",") + 1
+        self._count = 0
+        _drop_with(self, self._table)
+
+    def append(self, values: tuple) -> int:
+        _run_query(f"INSERT INTO {self._table} VALUES (?{', ?' * self._width})", (self._count, *values))
+        self._count += 1
+        return self._count - 1
+
+    def get(self, number: int) -> tuple:
+        row = _run_query(f"SELECT * FROM {self._table} WHERE number = ?", (number,)).fetchone()
+        if row is None:
+            raise IndexError(f"row {number} of {self._count}")
+        return row[1:]
+
+    def __len__(self) -> int:
+        return self._count
 
 
 class AppendedColumns:
@@ -129,34 +213,33 @@ def _is_hex(digest: object, digits: int) -> bool:
 
 class DigestIndex:
     """128-bit keys (a 32-hex-digit digest as a number, digest_key) to row
-    numbers, 24 bytes a key.
+    numbers.
 
-    The keys sit sorted in two uint64 arrays with their rows beside them; the
-    latest additions wait in a small dict and are merged in when it reaches a
-    sixteenth of the sorted ones (at least 4,096), so adding n keys sorts
-    O(log n) times. A lookup is a dict get, then a binary search."""
+    The keys it is built with (an archive's, from_words) sit sorted in two
+    uint64 arrays with their rows beside them, 24 bytes a key, found by a
+    binary search. The keys added later (a run's) go to the run database on
+    disk: memory does not grow with them."""
 
     def __init__(self) -> None:
         self._high = np.empty(0, dtype=np.uint64)
         self._low = np.empty(0, dtype=np.uint64)
         self._rows = np.empty(0, dtype=np.int64)
-        self._pending: dict[int, int] = {}
+        self._table: str | None = None          # created with the first key added
+        self._added = 0
 
     @classmethod
     def from_words(cls, words: np.ndarray, rows: np.ndarray) -> "DigestIndex":
         """Keys given as (n, 2) words (digest_words), each to its row; of keys
         given twice the last one's row is kept."""
         index = cls()
-        index._set_sorted(np.asarray(words[:, 0], dtype=np.uint64), np.asarray(words[:, 1], dtype=np.uint64),
-                          np.asarray(rows, dtype=np.int64))
-        return index
-
-    def _set_sorted(self, high: np.ndarray, low: np.ndarray, rows: np.ndarray) -> None:
+        high, low = np.asarray(words[:, 0], dtype=np.uint64), np.asarray(words[:, 1], dtype=np.uint64)
+        rows = np.asarray(rows, dtype=np.int64)
         order = np.lexsort((low, high))     # by high word, then low; equal keys keep their order
         high, low, rows = high[order], low[order], rows[order]
         last = np.ones(len(high), dtype=bool)
         last[:-1] = (high[:-1] != high[1:]) | (low[:-1] != low[1:])
-        self._high, self._low, self._rows = high[last], low[last], rows[last]
+        index._high, index._low, index._rows = high[last], low[last], rows[last]
+        return index
 
     def _position(self, key: int) -> int:
         high, low = key >> 64, key & _WORD_MASK
@@ -170,42 +253,44 @@ class DigestIndex:
         return position if position < end and int(self._low[position]) == low else -1
 
     def get(self, key: int) -> int | None:
-        row = self._pending.get(key)
-        if row is not None:
-            return row
         position = self._position(key)
-        return None if position < 0 else int(self._rows[position])
+        if position >= 0:
+            return int(self._rows[position])
+        if self._table is None:
+            return None
+        found = _run_query(f"SELECT row FROM {self._table} WHERE key = ?", (_key_bytes(key),)).fetchone()
+        return None if found is None else found[0]
 
     def __contains__(self, key: int) -> bool:
         return self.get(key) is not None
 
     def __setitem__(self, key: int, row: int) -> None:
-        if key < 0 or key >> 128:
-            raise ValueError(f"DigestIndex keys are 128-bit numbers, not {key!r}")
-        if key not in self._pending:
-            position = self._position(key)
-            if position >= 0:
-                self._rows[position] = row
-                return
-        self._pending[key] = row
-        if len(self._pending) >= max(_MIN_PENDING, len(self._high) // 16):
-            self._merge_pending()
+        stored = _key_bytes(key)
+        position = self._position(key)
+        if position >= 0:
+            self._rows[position] = row
+        elif not self._insert(stored, row):
+            _run_query(f"UPDATE {self._table} SET row = ? WHERE key = ?", (row, stored))
 
     def add(self, key: int) -> bool:
         """Set semantics: True if the key was not there (it is now)."""
-        if key in self:
-            return False
-        self[key] = len(self)
-        return True
+        stored = _key_bytes(key)
+        return self._position(key) < 0 and self._insert(stored, len(self))
 
-    def _merge_pending(self) -> None:
-        count = len(self._pending)
-        high = np.fromiter((key >> 64 for key in self._pending), dtype=np.uint64, count=count)
-        low = np.fromiter((key & _WORD_MASK for key in self._pending), dtype=np.uint64, count=count)
-        rows = np.fromiter(self._pending.values(), dtype=np.int64, count=count)
-        self._set_sorted(np.concatenate([self._high, high]), np.concatenate([self._low, low]),
-                         np.concatenate([self._rows, rows]))
-        self._pending.clear()
+    def _insert(self, stored: bytes, row: int) -> bool:
+        """Add a key that is not among the sorted ones; False if it was added before."""
+        if self._table is None:
+            self._table = _run_table("key BLOB PRIMARY KEY, row INTEGER NOT NULL", " WITHOUT ROWID")
+            _drop_with(self, self._table)
+        inserted = _run_query(f"INSERT OR IGNORE INTO {self._table} VALUES (?, ?)", (stored, row)).rowcount == 1
+        self._added += inserted
+        return inserted
 
     def __len__(self) -> int:
-        return len(self._high) + len(self._pending)
+        return len(self._high) + self._added
+
+
+def _key_bytes(key: int) -> bytes:
+    if key < 0 or key >> 128:
+        raise ValueError(f"DigestIndex keys are 128-bit numbers, not {key!r}")
+    return key.to_bytes(16, "big")

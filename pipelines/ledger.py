@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines import EXTRACTOR_VERSION
-from pipelines.digests import (ID_DIGITS, SHA256_DIGITS, AppendedColumns, DigestIndex, digest_key,
-                               digest_words, put_number, words_hex)
+from pipelines.digests import (ID_DIGITS, SHA256_DIGITS, DigestIndex, RunRows, digest_key, digest_words,
+                               words_hex)
 from pipelines.ids import article_id, canonical_key
 from pipelines.storage import Archive, release_arrow_memory
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
@@ -73,14 +73,16 @@ def _text_words(ids: np.ndarray, hashes: np.ndarray) -> np.ndarray:
 
 
 class _ArticleRows:
-    """Articles as numpy columns (72 bytes a row): id, version, content hash,
-    listed and fetched times. One row per archived article, and one more for
-    each version the run writes (appended in blocks: AppendedColumns)."""
+    """Articles as rows: id, version, content hash, listed and fetched times.
+    One row per archived article, as numpy columns (72 bytes a row), and one
+    more for each version the run writes, in the run database on disk
+    (RunRows): memory does not grow with the run."""
 
     def __init__(self, ids: np.ndarray, versions: np.ndarray, hashes: np.ndarray,
                  listed: np.ndarray, fetched: np.ndarray) -> None:
-        self._columns = AppendedColumns({"ids": ids, "versions": versions, "hashes": hashes,
-                                         "listed": listed, "fetched": fetched})
+        self._ids, self._versions, self._hashes = ids, versions, hashes
+        self._listed, self._fetched = listed, fetched
+        self._appended = RunRows("id BLOB, version INTEGER, hash BLOB, listed INTEGER, fetched INTEGER")
 
     @classmethod
     def empty(cls) -> "_ArticleRows":
@@ -90,22 +92,21 @@ class _ArticleRows:
     def append(self, article_key: int, version: int, content_sha256: str,
                listed_modified_at: datetime | None, fetched_at: datetime | None) -> int:
         content_key = digest_key(content_sha256, SHA256_DIGITS, "content_sha256")   # raises before the row is added
-        columns, index = self._columns.append()
-        put_number(columns["ids"], index, article_key)
-        columns["versions"][index] = version
-        put_number(columns["hashes"], index, content_key)
-        columns["listed"][index] = _micros(listed_modified_at)
-        columns["fetched"][index] = _micros(fetched_at)
-        return len(self._columns) - 1
+        number = self._appended.append((article_key.to_bytes(16, "big"), version, content_key.to_bytes(32, "big"),
+                                        _micros(listed_modified_at), _micros(fetched_at)))
+        return len(self._ids) + number
 
     def article_id(self, row: int) -> str:
-        columns, index = self._columns.locate(row)
-        return words_hex(columns["ids"][index])
+        if row < len(self._ids):
+            return words_hex(self._ids[row])
+        return self._appended.get(row - len(self._ids))[0].hex()
 
     def article(self, row: int) -> ArchivedArticle:
-        columns, index = self._columns.locate(row)
-        return ArchivedArticle(int(columns["versions"][index]), words_hex(columns["hashes"][index]),
-                               _moment(columns["listed"][index]), _moment(columns["fetched"][index]))
+        if row < len(self._ids):
+            return ArchivedArticle(int(self._versions[row]), words_hex(self._hashes[row]),
+                                   _moment(self._listed[row]), _moment(self._fetched[row]))
+        _, version, content_hash, listed, fetched = self._appended.get(row - len(self._ids))
+        return ArchivedArticle(version, content_hash.hex(), _moment(listed), _moment(fetched))
 
 
 class Ledger:
@@ -113,11 +114,11 @@ class Ledger:
 
     Loaded column-wise (pyarrow): a million archived articles load in seconds.
     The latest version of each article is a row of numpy columns, found by its
-    id through a DigestIndex (pipelines/digests.py), and the run's own rows are
-    appended there: no Python object per article, so memory stays flat however
-    long the run. A URL is looked up by its article id (the hash of its
-    canonical key, pipelines/ids.py); only fetched URLs that differ from their
-    canonical URL need an entry of their own.
+    id through a DigestIndex (pipelines/digests.py); the run's own rows and
+    keys go to the run database on disk: no Python object per article, and
+    memory stays flat however long the run. A URL is looked up by its article
+    id (the hash of its canonical key, pipelines/ids.py); only fetched URLs
+    that differ from their canonical URL need an entry of their own.
     """
 
     def __init__(self) -> None:

@@ -15,7 +15,7 @@ def test_growth_is_judged_on_all_processes_from_the_smallest_crawl_to_the_larges
     assert unmet == []
     assert lines == [
         "                         2,000 pages    20,000 pages    50,000 pages    growth",
-        "main process RSS              167 MB          185 MB          190 MB   +14.0%  shown, not judged: holds the run's dedup state",
+        "main process RSS              167 MB          185 MB          190 MB   +14.0%  the crawler's process alone, shown",
         "all processes' RSS            292 MB          310 MB          315 MB    +7.9%  met (<= 10%)",
         "all processes' PSS            240 MB          259 MB          264 MB   +10.0%  met (<= 10%)",
     ]

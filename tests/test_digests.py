@@ -15,10 +15,8 @@ from pipelines.digests import (AppendedColumns, DigestIndex, digest_key, digest_
                                words_hex)
 
 
-def test_digest_index_answers_as_a_dict_through_merges_and_overwrites():
+def test_digest_index_answers_as_a_dict_for_added_keys_and_overwrites():
     rng = random.Random(3)
-    # First, keys that share their high word: the binary search must look past
-    # the first of them (once merged into the sorted arrays).
     keys = [(7 << 64) | rng.getrandbits(64) for _ in range(6)]
     keys += [rng.getrandbits(128) for _ in range(19_999)]
     index, expected = DigestIndex(), {}
@@ -33,13 +31,32 @@ def test_digest_index_answers_as_a_dict_through_merges_and_overwrites():
     assert (keys[0] >> 64 << 64) | 1 not in index
 
 
+def test_digest_index_keys_loaded_and_added_are_one_index():
+    loaded = [(high << 64) | low for high in (0, 5) for low in range(1, 200, 2)]
+    index = DigestIndex.from_words(as_words(loaded), np.arange(len(loaded)))
+    other = DigestIndex()                         # another index's keys are its own
+    assert other.add(loaded[0]) and other.add(1 << 127) and len(other) == 2
+    assert not index.add(loaded[3])               # loaded: already there
+    assert index.add(2) and not index.add(2)      # added (a run's): on disk, once
+    index[loaded[4]] = 1_000                      # a loaded key's row changes in place
+    index[2] = 2_000                              # an added key's row changes on disk
+    index[1 << 127] = 3_000
+    assert (len(index), index.get(loaded[4]), index.get(2), index.get(1 << 127), index.get(loaded[5])) == (
+        len(loaded) + 2, 1_000, 2_000, 3_000, 5)
+    assert 4 not in index and (5 << 64) not in index and other.get(2) is None
+    with pytest.raises(ValueError, match="128-bit"):
+        index[1 << 128] = 1
+
+
+def as_words(keys: list[int]) -> np.ndarray:
+    return np.array([[key >> 64, key & (2**64 - 1)] for key in keys], dtype=np.uint64)
+
+
 def test_digest_index_finds_keys_that_share_their_high_word():
     # Keys such as small numbers (article ids are hashes; a test's are often
-    # not): thousands share a high word, merged into the sorted arrays.
+    # not): thousands share a high word in the sorted arrays.
     keys = [(high << 64) | low for high in (0, 5) for low in range(1, 12_000, 2)]
-    index = DigestIndex()
-    for row, key in enumerate(keys):
-        index[key] = row
+    index = DigestIndex.from_words(as_words(keys), np.arange(len(keys)))
     assert all(index.get(key) == row for row, key in enumerate(keys))
     for absent in (0, 2, 12_000, 12_001, 3 << 64 | 1, 5 << 64, 5 << 64 | 11_999 + 2, 6 << 64 | 1):
         assert absent not in index
