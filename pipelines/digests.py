@@ -126,9 +126,11 @@ def _drop_table(table: str, pid: int) -> None:
             _run_db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _run_query(sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+def _run_query(sql: str, parameters: tuple = ()) -> tuple[tuple | None, int]:
+    """One statement on the run database: (its first row, the rows it changed)."""
     with _run_db_lock:
-        return _run_database().execute(sql, parameters)
+        cursor = _run_database().execute(sql, parameters)
+        return cursor.fetchone(), cursor.rowcount
 
 
 class RunRows:
@@ -147,7 +149,7 @@ class RunRows:
         return self._count - 1
 
     def get(self, number: int) -> tuple:
-        row = _run_query(f"SELECT * FROM {self._table} WHERE number = ?", (number,)).fetchone()
+        row, _ = _run_query(f"SELECT * FROM {self._table} WHERE number = ?", (number,))
         if row is None:
             raise IndexError(f"row {number} of {self._count}")
         return row[1:]
@@ -258,7 +260,7 @@ class DigestIndex:
             return int(self._rows[position])
         if self._table is None:
             return None
-        found = _run_query(f"SELECT row FROM {self._table} WHERE key = ?", (_key_bytes(key),)).fetchone()
+        found, _ = _run_query(f"SELECT row FROM {self._table} WHERE key = ?", (_key_bytes(key),))
         return None if found is None else found[0]
 
     def __contains__(self, key: int) -> bool:
@@ -282,7 +284,7 @@ class DigestIndex:
         if self._table is None:
             self._table = _run_table("key BLOB PRIMARY KEY, row INTEGER NOT NULL", " WITHOUT ROWID")
             _drop_with(self, self._table)
-        inserted = _run_query(f"INSERT OR IGNORE INTO {self._table} VALUES (?, ?)", (stored, row)).rowcount == 1
+        inserted = _run_query(f"INSERT OR IGNORE INTO {self._table} VALUES (?, ?)", (stored, row))[1] == 1
         self._added += inserted
         return inserted
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 
 import numpy as np
 import pytest
@@ -46,6 +47,25 @@ def test_digest_index_keys_loaded_and_added_are_one_index():
     assert 4 not in index and (5 << 64) not in index and other.get(2) is None
     with pytest.raises(ValueError, match="128-bit"):
         index[1 << 128] = 1
+
+
+def test_digest_indexes_added_to_from_two_threads_keep_every_key():
+    # The run database is one per process; a pipeline's thread and the
+    # reactor's may both add keys.
+    indexes = [DigestIndex(), DigestIndex()]
+
+    def fill(index: DigestIndex, start: int) -> None:
+        for key in range(start, start + 3_000):
+            index[key] = key * 2
+
+    threads = [threading.Thread(target=fill, args=(index, n * 10_000)) for n, index in enumerate(indexes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [len(index) for index in indexes] == [3_000, 3_000]
+    assert all(indexes[1].get(key) == key * 2 for key in range(10_000, 13_000))
+    assert indexes[0].get(10_000) is None and indexes[1].get(0) is None
 
 
 def as_words(keys: list[int]) -> np.ndarray:
