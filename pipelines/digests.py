@@ -69,9 +69,12 @@ def digest_key(digest: str, digits: int = ID_DIGITS, what: str = "digest") -> in
     return int(digest, 16)
 
 
-def put_digest(column: np.ndarray, row: int, digest: str, what: str = "digest") -> None:
-    """Write one hex digest into row `row` of a digest_words column."""
-    put_number(column, row, digest_key(digest, column.shape[1] * _WORD_DIGITS, what))
+def number_bytes(value: int, digits: int = ID_DIGITS) -> bytes:
+    """A digest read as a number (digest_key) as its big-endian bytes, as the
+    run database stores it. Raises ValueError for a number of more bits."""
+    if value < 0 or value >> (digits * 4):
+        raise ValueError(f"{value!r} is not a {digits * 4}-bit number")
+    return value.to_bytes(digits // 2, "big")
 
 
 def put_number(column: np.ndarray, row: int, value: int) -> None:
@@ -106,18 +109,14 @@ def _run_database() -> sqlite3.Connection:
     return _run_db
 
 
-def _run_table(columns: str, suffix: str = "") -> str:
-    """The name of a new table of the run database (its owner drops it when
-    collected: _drop_with)."""
+def _run_table(owner: object, columns: str, suffix: str = "") -> str:
+    """The name of a new table of the run database, dropped when `owner` is
+    collected (not at exit: the database goes with the process)."""
     name = f"run{next(_table_numbers)}"
     with _run_db_lock:
         _run_database().execute(f"CREATE TABLE {name} ({columns}){suffix}")
+    weakref.finalize(owner, _drop_table, name, os.getpid()).atexit = False
     return name
-
-
-def _drop_with(owner: object, table: str) -> None:
-    # Not at exit: the database goes with the process.
-    weakref.finalize(owner, _drop_table, table, os.getpid()).atexit = False
 
 
 def _drop_table(table: str, pid: int) -> None:
@@ -138,10 +137,9 @@ class RunRows:
     database on disk: `columns` is their SQL declaration."""
 
     def __init__(self, columns: str) -> None:
-        self._table = _run_table(f"number INTEGER PRIMARY KEY, {columns}")
+        self._table = _run_table(self, f"number INTEGER PRIMARY KEY, {columns}")
         self._width = columns.count(",") + 1
         self._count = 0
-        _drop_with(self, self._table)
 
     def append(self, values: tuple) -> int:
         _run_query(f"INSERT INTO {self._table} VALUES (?{', ?' * self._width})", (self._count, *values))
@@ -260,14 +258,14 @@ class DigestIndex:
             return int(self._rows[position])
         if self._table is None:
             return None
-        found, _ = _run_query(f"SELECT row FROM {self._table} WHERE key = ?", (_key_bytes(key),))
+        found, _ = _run_query(f"SELECT row FROM {self._table} WHERE key = ?", (number_bytes(key),))
         return None if found is None else found[0]
 
     def __contains__(self, key: int) -> bool:
         return self.get(key) is not None
 
     def __setitem__(self, key: int, row: int) -> None:
-        stored = _key_bytes(key)
+        stored = number_bytes(key)
         position = self._position(key)
         if position >= 0:
             self._rows[position] = row
@@ -276,23 +274,16 @@ class DigestIndex:
 
     def add(self, key: int) -> bool:
         """Set semantics: True if the key was not there (it is now)."""
-        stored = _key_bytes(key)
+        stored = number_bytes(key)
         return self._position(key) < 0 and self._insert(stored, len(self))
 
     def _insert(self, stored: bytes, row: int) -> bool:
         """Add a key that is not among the sorted ones; False if it was added before."""
         if self._table is None:
-            self._table = _run_table("key BLOB PRIMARY KEY, row INTEGER NOT NULL", " WITHOUT ROWID")
-            _drop_with(self, self._table)
+            self._table = _run_table(self, "key BLOB PRIMARY KEY, row INTEGER NOT NULL", " WITHOUT ROWID")
         inserted = _run_query(f"INSERT OR IGNORE INTO {self._table} VALUES (?, ?)", (stored, row))[1] == 1
         self._added += inserted
         return inserted
 
     def __len__(self) -> int:
         return len(self._high) + self._added
-
-
-def _key_bytes(key: int) -> bytes:
-    if key < 0 or key >> 128:
-        raise ValueError(f"DigestIndex keys are 128-bit numbers, not {key!r}")
-    return key.to_bytes(16, "big")

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from pipelines import EXTRACTOR_VERSION
 from pipelines.digests import (ID_DIGITS, SHA256_DIGITS, DigestIndex, RunRows, digest_key, digest_words,
-                               words_hex)
+                               number_bytes, words_hex)
 from pipelines.ids import article_id, canonical_key
 from pipelines.storage import Archive, release_arrow_memory
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
@@ -92,7 +92,8 @@ class _ArticleRows:
     def append(self, article_key: int, version: int, content_sha256: str,
                listed_modified_at: datetime | None, fetched_at: datetime | None) -> int:
         content_key = digest_key(content_sha256, SHA256_DIGITS, "content_sha256")   # raises before the row is added
-        number = self._appended.append((article_key.to_bytes(16, "big"), version, content_key.to_bytes(32, "big"),
+        number = self._appended.append((number_bytes(article_key), version,
+                                        number_bytes(content_key, SHA256_DIGITS),
                                         _micros(listed_modified_at), _micros(fetched_at)))
         return len(self._ids) + number
 

@@ -1667,7 +1667,7 @@ def extract_image_url(tree: lxml_html.HtmlElement, url: str,
     ld = json_ld_articles(tree) if ld is None else ld
     found = meta_values(tree, *IMAGE_META)
     candidates = chain([_json_ld_image_url(_json_ld_value(ld, "image"))],
-                       (found[name.lower()][0] for name in IMAGE_META if name.lower() in found),
+                       (found[name][0] for name in IMAGE_META if name in found),
                        (link.get("href") for link in _IMAGE_SRC_LINKS(tree)))
     for candidate in candidates:
         if candidate and candidate.strip():

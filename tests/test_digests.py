@@ -12,7 +12,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
 from crawler.dupefilter import CompactDupeFilter
-from pipelines.digests import (AppendedColumns, DigestIndex, digest_key, digest_words, put_digest,
+from pipelines.digests import (AppendedColumns, DigestIndex, digest_key, digest_words, put_number,
                                words_hex)
 
 
@@ -121,7 +121,7 @@ def test_appended_columns_may_start_empty():
 def test_digests_round_trip_and_bad_ones_are_named():
     digest = "0123456789abcdef" * 4
     column = np.zeros((2, 4), dtype=np.uint64)
-    put_digest(column, 1, digest.upper(), "content_sha256")
+    put_number(column, 1, digest_key(digest.upper(), 64, "content_sha256"))
     assert words_hex(column[1]) == digest
     assert words_hex(digest_words([digest], 64)[0]) == digest
     assert digest_key("f" * 32) == (1 << 128) - 1
