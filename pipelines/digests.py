@@ -91,6 +91,7 @@ def words_hex(words: np.ndarray) -> str:
 
 _run_db: sqlite3.Connection | None = None
 _run_db_pid = 0
+_run_db_directory = "."
 _run_db_lock = threading.Lock()
 _table_numbers = itertools.count()
 
@@ -99,14 +100,62 @@ def _run_database() -> sqlite3.Connection:
     """This process's run database: SQLite's private temporary database (the
     empty file name), on disk in the temporary directory and deleted when the
     process ends, however it ends. A forked child opens its own."""
-    global _run_db, _run_db_pid
+    global _run_db, _run_db_pid, _run_db_directory
     if _run_db is None or _run_db_pid != os.getpid():
+        _run_db_directory = os.path.abspath(run_database_directory())
         db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         db.execute(f"PRAGMA cache_size = -{RUN_DB_CACHE_KIB}")
-        db.execute("PRAGMA journal_mode = OFF")     # nothing to roll back: it lives one run
+        # The rollback journal in memory: a statement the full disk stops is
+        # undone (without one, the database is left malformed and later
+        # lookups fail or miss keys), at 1 µs an insert.
+        db.execute("PRAGMA journal_mode = MEMORY")
         db.execute("PRAGMA synchronous = OFF")
         _run_db, _run_db_pid = db, os.getpid()
     return _run_db
+
+
+# Where SQLite puts a temporary database on Unix: the first of these that is a
+# directory it may write to (os_unix.c, unixTempFileDir).
+_SQLITE_TEMP_DIRS = ("SQLITE_TMPDIR", "TMPDIR", "/var/tmp", "/usr/tmp", "/tmp", ".")
+
+
+def run_database_directory() -> str:
+    """The directory this process's run database is in."""
+    for entry in _SQLITE_TEMP_DIRS:
+        directory = os.environ.get(entry) if entry.isupper() else entry
+        if directory and os.path.isdir(directory) and os.access(directory, os.W_OK | os.X_OK):
+            return directory
+    return "."
+
+
+class RunDatabaseError(OSError):
+    """The run database could not be written or read: its disk is full or failing."""
+
+
+# SQLite's result codes that say the disk, not the statement, failed.
+_DISK_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+
+
+def _disk_error(error: sqlite3.Error) -> RunDatabaseError | None:
+    """A RunDatabaseError naming the directory and what to do, when `error`
+    is the disk's; None for any other (a bug, raised as it is)."""
+    code = getattr(error, "sqlite_errorname", "") or ""
+    if not code.startswith(_DISK_ERRORS):
+        return None
+    advice = ("free space there" if code == "SQLITE_FULL"
+              else "check that it is writable and its disk is healthy")
+    return RunDatabaseError(
+        f"run database in {_run_db_directory}: {error} ({code}); {advice}, or set SQLITE_TMPDIR to "
+        f"another directory. This run's new articles from here on are not archived; "
+        f"their pages are fetched again by the next run")
+
+
+def _run_statement(sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+    """Execute one statement on the run database (the caller holds the lock)."""
+    try:
+        return _run_database().execute(sql, parameters)
+    except sqlite3.Error as error:
+        raise (_disk_error(error) or error) from error
 
 
 def _run_table(owner: object, columns: str, suffix: str = "") -> str:
@@ -114,7 +163,7 @@ def _run_table(owner: object, columns: str, suffix: str = "") -> str:
     collected (not at exit: the database goes with the process)."""
     name = f"run{next(_table_numbers)}"
     with _run_db_lock:
-        _run_database().execute(f"CREATE TABLE {name} ({columns}){suffix}")
+        _run_statement(f"CREATE TABLE {name} ({columns}){suffix}")
     weakref.finalize(owner, _drop_table, name, os.getpid()).atexit = False
     return name
 
@@ -128,7 +177,7 @@ def _drop_table(table: str, pid: int) -> None:
 def _run_query(sql: str, parameters: tuple = ()) -> tuple[tuple | None, int]:
     """One statement on the run database: (its first row, the rows it changed)."""
     with _run_db_lock:
-        cursor = _run_database().execute(sql, parameters)
+        cursor = _run_statement(sql, parameters)
         return cursor.fetchone(), cursor.rowcount
 
 

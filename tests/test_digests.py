@@ -12,8 +12,9 @@ from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_settings
 from crawler.dupefilter import CompactDupeFilter
-from pipelines.digests import (AppendedColumns, DigestIndex, digest_key, digest_words, put_number,
-                               words_hex)
+from pipelines import digests
+from pipelines.digests import (AppendedColumns, DigestIndex, RunDatabaseError, digest_key, digest_words,
+                               put_number, words_hex)
 
 
 def test_digest_index_answers_as_a_dict_for_added_keys_and_overwrites():
@@ -66,6 +67,29 @@ def test_digest_indexes_added_to_from_two_threads_keep_every_key():
     assert [len(index) for index in indexes] == [3_000, 3_000]
     assert all(indexes[1].get(key) == key * 2 for key in range(10_000, 13_000))
     assert indexes[0].get(10_000) is None and indexes[1].get(0) is None
+
+
+def test_a_full_run_database_names_its_directory_and_keeps_what_it_held(tmp_path, monkeypatch):
+    monkeypatch.setenv("SQLITE_TMPDIR", str(tmp_path))
+    monkeypatch.setattr(digests, "_run_db", None)            # a new run's database, in tmp_path
+    monkeypatch.setattr(digests, "_run_db_directory", None)
+    index = DigestIndex()
+    index[1] = 10
+    database = digests._run_database()
+    # The disk fills: the database may not grow past the pages it has.
+    database.execute(f"PRAGMA max_page_count = {database.execute('PRAGMA page_count').fetchone()[0]}")
+    with pytest.raises(RunDatabaseError) as failed:
+        for key in range(2, 100_000):
+            index[key] = key * 10
+    assert str(failed.value) == (
+        f"run database in {tmp_path}: database or disk is full (SQLITE_FULL); free space there, "
+        "or set SQLITE_TMPDIR to another directory. This run's new articles from here on are not "
+        "archived; their pages are fetched again by the next run")
+    # The statement the full disk stopped was undone; every key added before it is there.
+    added = len(index)
+    assert 1 < added < 100_000
+    assert [index.get(key) for key in range(1, added + 2)] == [key * 10 for key in range(1, added + 1)] + [None]
+    assert database.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
 def as_words(keys: list[int]) -> np.ndarray:

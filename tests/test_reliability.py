@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from crawler.run import EXIT_ARCHIVE, EXIT_OK, upload_spool
+from crawler.run import EXIT_ARCHIVE, EXIT_OK, EXIT_PARTIAL, upload_spool
 from pipelines.ledger import Ledger
 from pipelines.spool import Spool, Uploaded
 from pipelines.storage import open_archive
@@ -149,3 +149,27 @@ def test_s3_outage_mid_run_spools_and_next_run_uploads_without_duplicates(tmp_pa
         assert set(articles.column("warc_filename").to_pylist()) <= raw_files
     finally:
         server.stop()
+
+
+def test_a_full_temporary_disk_fails_the_run_by_name_and_the_next_run_archives_every_article(tmp_path):
+    env = clean_env(ARCHIVE_URI=str(tmp_path / "archive"), SQLITE_TMPDIR=str(tmp_path))
+    with FixtureSite(FIXTURE_SITE) as site:
+        env["START_URLS"] = site.url("/")
+        # Room for the run database's first tables, not for the articles' rows.
+        full = run_crawl("abc", env={**env, "PYTHONPATH": str(REPO / "tests" / "full_disk"),
+                                     "RUN_DB_MAX_PAGES": "3"})
+        assert full.returncode == EXIT_PARTIAL, full.stderr[-3000:]
+        failures = [line for line in full.stderr.splitlines() if line.startswith("pipelines.digests.")]
+        assert failures == [
+            f"pipelines.digests.RunDatabaseError: run database in {tmp_path}: database or disk is full "
+            "(SQLITE_FULL); free space there, or set SQLITE_TMPDIR to another directory. This run's new "
+            "articles from here on are not archived; their pages are fetched again by the next run"] * 3
+        assert "articles written=0 " in full.stderr and "errors=3 " in full.stderr
+
+        again = run_crawl("abc", env=env)
+        assert again.returncode == EXIT_OK, again.stderr[-3000:]
+    articles = read_dataset(str(tmp_path / "archive"), "articles", env)
+    assert sorted(articles.column("title").to_pylist()) == [
+        "Envoys meet in Sochi as both sides signal a thaw after long freeze",
+        "Senate passes stopgap budget hours before deadline",
+        "Storm knocks out power to 200,000 homes across three states"]
