@@ -137,6 +137,20 @@ class Run:
     crawler: Crawler
     lock: RunLock
     spool_uploaded: Uploaded    # what earlier runs' spool gave the archive before this one
+    failure: BaseException | None = None    # what stopped the crawl, if anything did
+
+    def crawl_failed(self, failure: Any) -> None:
+        """The crawl's errback: keep the exception for `finish` to report."""
+        self.failure = crawl_failure(failure)
+
+
+def crawl_failure(failure: Any) -> BaseException:
+    """What stopped a crawl (a Twisted Failure's exception), its traceback
+    printed unless the archive or the disk failed: a bug's is needed, theirs
+    say nothing their message does not."""
+    if not isinstance(failure.value, (ArchiveError, OSError)):
+        failure.printTraceback(file=sys.stderr)
+    return failure.value
 
 
 def upload_spool(archive: Archive, source: str, spool_dir: str | None) -> Uploaded | None:
@@ -224,8 +238,9 @@ def crawl(source_keys: list[str], start_urls: list[str], archive: Archive,
                              priority="cmdline")
         # The first crawler installs the reactor, as CrawlerProcess.create_crawler does.
         crawler = Crawler(NewsSpider, run_settings, init_reactor=not runs)
-        process.crawl(crawler)
-        runs.append(Run(key, run_id, crawler, lock, uploaded))
+        run = Run(key, run_id, crawler, lock, uploaded)
+        process.crawl(crawler).addErrback(run.crawl_failed)
+        runs.append(run)
     try:
         if runs:
             process.start()
@@ -249,10 +264,19 @@ def performance(stats: dict) -> dict[str, float]:
 def finish(run: Run, archive: Archive) -> int:
     """Report the run, write its manifest, and commit its state if it was clean."""
     spider = run.crawler.spider
+    if spider is None:
+        # The spider could not be made (its ledger, read from the archive at
+        # the start, failed): nothing was fetched, there is nothing to report.
+        print(f"error: run {run.run_id} of {run.source} could not start: {run.failure}",
+              file=sys.stderr)
+        return EXIT_ARCHIVE if isinstance(run.failure, ArchiveError) else EXIT_NOTHING_FETCHED
     summary = RunSummary(run.source, run.run_id, run.crawler.stats.get_stats(),
-                         spider.entry_points_report if spider else [])
+                         spider.entry_points_report)
     print(summary.report(), file=sys.stderr)
     run_status = summary.exit_status()
+    if run.failure is not None:
+        print(f"error: run {run.run_id} of {run.source} stopped: {run.failure}", file=sys.stderr)
+        run_status = max(run_status, EXIT_PARTIAL)
     if run_status == EXIT_NOTHING_FETCHED:
         print(f"error: {summary.nothing_fetched_reason()}", file=sys.stderr)
     spooled = summary.count("archive/articles_spooled") + summary.count("archive/rejects_spooled")

@@ -201,9 +201,16 @@ class Archive:
             dataset = pads.dataset(self.path(relpath), filesystem=self.filesystem,
                                    format="parquet", schema=schema,
                                    partitioning=None if schema else "hive")
+            return dataset.to_table(columns=columns)
         except FileNotFoundError:
             return None   # S3: a prefix left with no objects (all deleted)
-        return dataset.to_table(columns=columns)
+        except pa.ArrowInvalid as exc:
+            # The pipeline publishes whole files only: this one was put there by
+            # something else. Skipping it would archive its articles again.
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: {exc} Move that "
+                               "file out of the archive, then run again") from exc
+        except OSError as exc:
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: {exc}") from exc
 
 
 def _s3_error_code(exc: Exception) -> str:

@@ -8,7 +8,8 @@ import subprocess
 import pytest
 
 from crawler.sources import available_sources
-from crawler.run import EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_USAGE
+from crawler.run import EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_USAGE
+from tests.archive_readers import read_dataset
 from tests.conftest import REPO, clean_env, run_crawl
 
 
@@ -123,3 +124,27 @@ def test_entry_points_that_all_fail_exit_non_zero(tmp_path):
     assert result.returncode == EXIT_NOTHING_FETCHED
     assert error_lines(result) == [
         "error: nothing could be fetched: all 1 entry points failed (see the log above)"]
+
+
+def test_a_file_in_the_archive_that_is_not_parquet_stops_the_run_naming_it(tmp_path, site):
+    archive = tmp_path / "archive"
+    env = clean_env(ARCHIVE_URI=str(archive), START_URLS=site.url("feed.rss"))
+    foreign = archive / "articles" / "source=abc" / "date=2019-05-14" / "copied-in.parquet"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_bytes(b"<html>an error page saved under a .parquet name</html>")
+    site.responses.clear()
+    result = run_crawl("abc", env=env)
+    assert result.returncode == EXIT_ARCHIVE, result.stderr[-3000:]
+    [line] = error_lines(result)
+    assert line.startswith("error: run ")
+    assert (f" of abc could not start: ARCHIVE_URI {archive}: cannot read articles/source=abc: "
+            f"Could not open Parquet input source '{foreign}'") in line
+    assert line.endswith("Move that file out of the archive, then run again")
+    assert "Traceback" not in result.stderr
+    assert not site.fetched(200)                     # not one page fetched
+
+    foreign.rename(tmp_path / "copied-in.parquet")
+    again = run_crawl("abc", env=env)
+    assert again.returncode == EXIT_OK, again.stderr[-3000:]
+    # The feed's two stories (its third is withdrawn: a 404).
+    assert read_dataset(str(archive), "articles", env).num_rows == 2

@@ -803,7 +803,7 @@ def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str 
     from scrapy.crawler import Crawler, CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
-    from crawler.run import EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_PARTIAL
+    from crawler.run import EXIT_ARCHIVE, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_PARTIAL, crawl_failure
 
     try:
         server = redis_client(redis_url)
@@ -845,12 +845,18 @@ def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str 
     try:
         process = CrawlerProcess(settings)
         crawler = Crawler(DistributedNewsSpider, settings, init_reactor=True)
-        process.crawl(crawler)
+        failed: list[BaseException] = []
+        process.crawl(crawler).addErrback(lambda failure: failed.append(crawl_failure(failure)))
         process.start()
         spider = crawler.spider
+        if spider is None:
+            # Its ledger could not be read: the coordinator will find it silent, and lost.
+            print(f"error: worker {worker_id} of run {run_id} could not start: {failed[0]}",
+                  file=sys.stderr)
+            return EXIT_ARCHIVE if isinstance(failed[0], ArchiveError) else EXIT_NOTHING_FETCHED
         result = {"stats": _jsonable(crawler.stats.get_stats()),
-                  "entry_points": spider.entry_points_report if spider else [],
-                  "state": spider.state.changes() if spider and spider.state else {}}
+                  "entry_points": spider.entry_points_report,
+                  "state": spider.state.changes() if spider.state else {}}
         hset_expiring(server, keys.results, worker_id, json.dumps(result, default=str), key_ttl)
     finally:
         heartbeat.stop()
@@ -862,6 +868,9 @@ def work(source: str, redis_url: str, run_id: str | None = None, worker_id: str 
               f"(silent for NEWS_WORKER_TIMEOUT={timeout} s) and stopped; "
               f"{stats.get('archive/rows_dropped_worker_lost', 0)} rows it held were left to the "
               f"other workers", file=sys.stderr)
+        return EXIT_PARTIAL
+    if failed:
+        print(f"error: worker {worker_id} of run {run_id} stopped: {failed[0]}", file=sys.stderr)
         return EXIT_PARTIAL
     return EXIT_OK
 
