@@ -20,5 +20,5 @@ os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 # Bump when a change to extraction or cleanup changes any output field, so rows
 # can be selected for re-processing by the version that produced them.
-EXTRACTION_RULES_VERSION = "1.9"
+EXTRACTION_RULES_VERSION = "1.10"
 EXTRACTOR_VERSION = f"pipelines-{EXTRACTION_RULES_VERSION}+trafilatura-{version('trafilatura')}"

@@ -499,6 +499,9 @@ def byline_candidates(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement
     return list(found)
 
 
+_GENDERED_LABEL_RE = re.compile(r"\b(autor|redakteur)[/*:_](in)\b", re.I)
+
+
 def _byline_author(tree: lxml_html.HtmlElement) -> str | None:
     """trafilatura's byline XPaths (class="author", rel="author", ...), a
     fallback when neither JSON-LD nor meta tags name an author. What they find
@@ -511,6 +514,9 @@ def _byline_author(tree: lxml_html.HtmlElement) -> str | None:
             printed = next(printed_bylines(tree), None)
             if printed:
                 return printed
+        # trafilatura splits a gendered label at its slash ("Autor/in: Jana
+        # Roe": "Autor" and "In Jana Roe"); written "Autorin" it is a label.
+        content = _GENDERED_LABEL_RE.sub(r"\1\2", content) if content else content
         return restore_dotted_names(normalize_authors(None, content), content) \
             if content else None
     except (ValueError, TypeError):

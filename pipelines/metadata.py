@@ -1352,13 +1352,13 @@ _AUTHOR_PREFIX_RE = re.compile(
     r"^(?:(?:view all posts|posts|articles?|stories|written|words|posted|edited|photos?|text|"
     r"submitted|published|post author)\s+by|"
     r"(?:ein\s+)?(?:artikel|beitrag|gastbeitrag|kommentar|interview|text|fotos?)\s+von|"
-    r"post author|by|from|von|vom|par|por|di|door|autor(?:in)?|author|auteur|autrice|autore|"
+    r"post author|by|from|von|vom|par|por|di|door|autor(?:in|[/*:_]in)?|author|auteur|autrice|autore|"
     r"redakteur(?:in)?|interview|text|texte|"
     # a role glued to the outlet: "FOCUS-Online-Experte", "Gastautor"
     r"[\w-]*(?:experte|expertin|gastautor(?:in)?|korrespondent(?:in)?))\s*:?(?:\s+|$)", re.I)
 _NOT_A_PERSON_RE = re.compile(
     _NEWSROOM_WORDS + r"|reporter|editor|correspondent|contributor|"
-    r"team|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\d|"
+    r"team|e-?mail|follow|twitter|@|\[at\]|https?:|www\.|\.[a-z]{2,}/|\d|"
     r"redaktion|rédaction|redacción|redazione|redactie", re.I)
 # Institutions given as the author, German compounds included
 # ("Bundesministerium für Wirtschaft und Energie", "Feuerwehr Oldenburg"), and
@@ -1414,6 +1414,9 @@ _TRAILING_DATE_RE = re.compile(
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|updated|published|posted|"
     r"stand|aktualisiert|veröffentlicht|publié|mis à jour)(?:\s+\d.*|\s*,.*)?$"
     r"|\s*\d.*$", re.I)
+# A login with digits, one word ("happyface313", "CC7567"): no name as a byline
+# prints it, and without its digits (cut as a date would be) a wrong one.
+_LOGIN_WITH_DIGITS_RE = re.compile(r"[^\W\d_][\w-]*\d[\w-]*")
 
 
 def strip_author_prefixes(text: str) -> str:
@@ -1493,6 +1496,8 @@ def clean_author_name(part: str) -> str | None:
     """One byline fragment to a person's name, or None when it is not one."""
     part = strip_author_prefixes(normalize_text(part)).strip(" .,:-–—|")
     part = re.sub(r"\s+(?:-|–|—|\|)\s+(?:https?://|www\.)\S*$", "", part)   # "Name - http://site"
+    if _LOGIN_WITH_DIGITS_RE.fullmatch(part):
+        return None
     part = _TRAILING_DATE_RE.sub("", part).strip(" .,:-–—|")
     part = _TRAILING_LABEL_RE.sub("", part)
     part = login_to_name(strip_for_outlet(strip_trailing_role(part)))

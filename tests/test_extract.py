@@ -203,6 +203,8 @@ def test_byline_author_matches_trafilatura(body):
     ('<span class="author">wuff</span><p>Holz hacken im Winter.</p>', ["Wuff"]),
     # A person's name in the slot is not a login: it stays.
     ('<span class="author">Anna Schmidt</span><p>Von Roland Brockmann</p>', ["Anna Schmidt"]),
+    # A gendered label ("Autor/in") is a label, not a word of the name.
+    ('<span class="author">Autor/in: Korinna Hennig</span>', ["Korinna Hennig"]),
 ])
 def test_a_printed_byline_outranks_a_login_in_the_author_slot(body, expected):
     from pipelines.extract import _byline_author, parse_html

@@ -147,6 +147,7 @@ def test_title_segments(title, expected):
     (["Post author By Helge Fahrnberger"], ["Helge Fahrnberger"]),
     (["Von FOCUS-Online-Experte Robin Tschöpe"], ["Robin Tschöpe"]),
     (["Auteur Anna Kubišta"], ["Anna Kubišta"]),
+    (["Autor/in: Korinna Hennig"], ["Korinna Hennig"]), (["Autor*in Jana Roe"], ["Jana Roe"]),
     (["Sara Zinnecker Stand"], ["Sara Zinnecker"]),
     (["Redaktion datev.de"], []),
     (["publisher"], []),
@@ -508,6 +509,10 @@ def test_clean_authors_not_people(names, expected):
     # A login name with dots for spaces; a domain stays a domain (and is no person).
     (["robert.stitz"], ["Robert Stitz"]), (["edilson.la.rosa"], ["Edilson La Rosa"]),
     (["tennisnet.com"], ["tennisnet.com"]), (["Isabella.DiBiase"], ["Isabella.DiBiase"]),
+    # A profile's address is not a name.
+    (["facebook.com/vegolosi"], []),
+    # A login with digits is none, not a name without its digits; a date after a name is cut.
+    (["happyface313"], []), (["CC7567"], []), (["Jane Roe 12.05.2020"], ["Jane Roe"]),
 ])
 def test_clean_authors_roles_credits_degrees_logins(names, expected):
     assert clean_authors(names) == expected
