@@ -7,10 +7,18 @@ holds who took it and when, and a heartbeat the holder refreshes while it
 runs. A lock is stale, and is taken over, when its heartbeat is older than
 ``stale_after`` or when its holder is a process of this host that no longer
 exists (a run killed with SIGKILL).
+
+Runs that find the same stale lock at the same moment claim its takeover
+first: a claim is an object named after the stale lock's content, created
+only if absent like the lock, so one run takes the lock over and the others
+stop as if it were held. A claim whose run died before it finished is stale
+like a lock, and the next claim (numbered on) supersedes it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import os
 import socket
@@ -83,6 +91,7 @@ class RunLock:
         self.run_id = run_id
         self.stale_after = stale_after
         self.recovered_from: LockInfo | None = None
+        self.replaced_unreadable = False    # the lock taken over said nothing we could read
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._info: LockInfo | None = None
@@ -99,13 +108,38 @@ class RunLock:
                 f"source {self.source!r} is locked by run {holder.run_id} "
                 f"(host {holder.host}, pid {holder.pid}) since {holder.since:%Y-%m-%d %H:%M:%S}Z, "
                 f"last heartbeat {holder.heartbeat:%H:%M:%S}Z; lock: {self.archive.uri}/{self.relpath}")
-        # Stale: the holder is gone. Remove its lock and race for a new one.
+        # Stale (or gone since): the holder is gone. Claim the takeover, then
+        # replace its lock, unless another run has replaced it meanwhile.
+        claims = self._claim_takeover(held, now) if held is not None else []
+        try:
+            if held is not None and self.archive.read_bytes(self.relpath) == held:
+                self.archive.delete(self.relpath)
+            if not self.archive.create_exclusive(self.relpath, self._info.to_json()):
+                raise LockHeld(f"source {self.source!r}: another run took the stale lock "
+                               f"{self.archive.uri}/{self.relpath} first")
+        finally:
+            for claim in claims:
+                self.archive.delete(claim)
         self.recovered_from = holder
-        self.archive.delete(self.relpath)
-        if not self.archive.create_exclusive(self.relpath, self._info.to_json()):
-            raise LockHeld(f"source {self.source!r}: another run took the stale lock "
-                           f"{self.archive.uri}/{self.relpath} first")
+        self.replaced_unreadable = held is not None and holder is None
         self._start_heartbeat()
+
+    def _claim_takeover(self, stale: bytes, now: datetime) -> list[str]:
+        """Claim the takeover of the stale lock whose content is `stale`: the
+        claims made (ours last; the caller deletes them), or LockHeld when a
+        live run claimed it first."""
+        name = f"{self.relpath}.takeover-{hashlib.sha256(stale).hexdigest()[:16]}"
+        for number in itertools.count():
+            claim = f"{name}-{number}"
+            if self.archive.create_exclusive(claim, self._info.to_json()):
+                return [f"{name}-{n}" for n in range(number + 1)]
+            held = self.archive.read_bytes(claim)
+            claimant = LockInfo.from_json(held) if held is not None else None
+            if held is None or not is_stale(claimant, now, self.stale_after):
+                # Claimed by a live run, or taken over and cleared already.
+                raise LockHeld(f"source {self.source!r}: another run is taking over the stale "
+                               f"lock {self.archive.uri}/{self.relpath}")
+        raise AssertionError("unreachable")
 
     def _start_heartbeat(self) -> None:
         self._thread = threading.Thread(target=self._beat, name="run-lock-heartbeat", daemon=True)

@@ -192,6 +192,9 @@ def take_run_lock(archive: Archive, source: str, run_id: str,
     if lock.recovered_from:
         print(f"warning: recovered the stale lock of run {lock.recovered_from.run_id} "
               f"(host {lock.recovered_from.host}, pid {lock.recovered_from.pid})", file=sys.stderr)
+    elif lock.replaced_unreadable:
+        print(f"warning: replaced the lock {archive.uri}/{lock.relpath}, which held no run "
+              f"this version can read", file=sys.stderr)
     uploaded = upload_spool(archive, source, spool_dir)
     if uploaded is None:
         lock.release()

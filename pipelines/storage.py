@@ -42,10 +42,13 @@ def release_arrow_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-def write_file_atomically(path: str | os.PathLike, fill: Callable[[BinaryIO], Any]) -> None:
+def write_file_atomically(path: str | os.PathLike, fill: Callable[[BinaryIO], Any],
+                          exclusive: bool = False) -> None:
     """Write a local file complete or not at all: `fill` writes a dot-named
     temporary file beside it (ignored by pyarrow, DuckDB globs and Spark), which
-    is synced and renamed; on failure nothing is left."""
+    is synced and renamed; on failure nothing is left. `exclusive`: raise
+    FileExistsError if `path` exists (the temporary file is hard-linked, which
+    fails then, where a rename would replace it)."""
     directory, name = os.path.split(os.fspath(path))
     os.makedirs(directory, exist_ok=True)
     temp = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:8]}.tmp")
@@ -54,7 +57,7 @@ def write_file_atomically(path: str | os.PathLike, fill: Callable[[BinaryIO], An
             fill(out)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temp, path)
+        (os.link if exclusive else os.replace)(temp, path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
@@ -128,15 +131,18 @@ class Archive:
 
     def create_exclusive(self, relpath: str, data: bytes) -> bool:
         """Create `relpath` only if it does not exist: True if created, False if
-        it already existed. Atomic locally (O_EXCL) and on S3 (If-None-Match: *)."""
+        it already existed. Atomic, content included: on S3 If-None-Match: *;
+        locally a complete file linked into place (a file created empty and then
+        written was read empty by a run starting at the same moment, which took
+        the lock for a dead run's)."""
         final = self.path(relpath)
         try:
             if self.is_s3:
                 bucket, _, key = final.partition("/")
                 self.s3_client.put_object(Bucket=bucket, Key=key, Body=data, IfNoneMatch="*")
                 return True
-            self.filesystem.create_dir(posixpath.dirname(final), recursive=True)
-            fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            write_file_atomically(final, lambda out: out.write(data), exclusive=True)
+            return True
         except FileExistsError:
             return False
         except OSError as exc:
@@ -147,9 +153,6 @@ class Archive:
                 return False
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot create {relpath}: "
                                f"{code or type(exc).__name__}") from None
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        return True
 
     def read_bytes(self, relpath: str) -> bytes | None:
         """The whole (small) object at `relpath`, or None when there is none."""

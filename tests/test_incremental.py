@@ -7,11 +7,13 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 
+from crawler.lock import LockHeld, LockInfo, RunLock
 from crawler.run import EXIT_LOCKED, EXIT_NOTHING_FETCHED, EXIT_OK
 from pipelines.storage import open_archive
 from tests.archive_readers import (
@@ -183,6 +185,52 @@ def test_stale_lock_of_a_killed_run_is_recovered(tmp_path, archive, site, monkey
     assert "warning: recovered the stale lock of run 20260101T000000Z-deadbeef" in result.stderr
     [manifest] = manifests(archive_uri, env)
     assert manifest["lock_recovered_from"] == "20260101T000000Z-deadbeef"
+
+
+def holders_of_raced_locks(archive, rounds: int, stale: bool) -> list[int]:
+    """Three runs of one source start at the same moment, `rounds` times (over
+    a dead run's lock when `stale`): how many of them held the lock each time."""
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=1)
+    counts = []
+    for round_number in range(rounds):
+        if stale:
+            archive.publish("_locks/abc.lock", LockInfo(
+                f"dead-{round_number}", "gone-host", 1, long_ago, long_ago).to_json())
+        start, taken = threading.Barrier(3), []
+
+        def start_run(number: int) -> None:
+            lock = RunLock(archive, "abc", f"run-{round_number}-{number}")
+            start.wait()
+            try:
+                lock.acquire()
+                taken.append(lock)
+            except LockHeld:
+                pass
+
+        runs = [threading.Thread(target=start_run, args=(n,)) for n in range(3)]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join()
+        counts.append(len(taken))
+        for lock in taken:
+            lock.release()
+    return counts
+
+
+def test_runs_starting_together_hold_the_lock_one_at_a_time(archive, monkeypatch):
+    # A lock created empty and written after was read empty by a run starting
+    # at that moment, which took it over (a third of the rounds locally); two
+    # runs taking over one stale lock each deleted the other's new one.
+    archive_uri, env = archive
+    for name, value in env.items():
+        if name.startswith("AWS_"):
+            monkeypatch.setenv(name, value)
+    store = open_archive(archive_uri, env)
+    rounds = 25 if archive_uri.startswith("s3://") else 400
+    assert holders_of_raced_locks(store, rounds, stale=False) == [1] * rounds
+    assert holders_of_raced_locks(store, rounds, stale=True) == [1] * rounds
+    assert list_files(archive_uri, "_locks", env) == []      # no claim left behind
 
 
 def test_run_whose_entry_points_all_fail_exits_non_zero_with_a_manifest(archive):
