@@ -12,6 +12,7 @@ local or S3, so any machine can run the next crawl.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -26,6 +27,8 @@ from pipelines.ids import article_id, canonical_key
 from pipelines.storage import Archive, release_arrow_memory
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 from schemas.article import TIMESTAMP_UTC
+
+logger = logging.getLogger(__name__)
 
 LEDGER_COLUMNS = ["article_id", "url", "canonical_url", "content_sha256", "version",
                   "listed_modified_at", "fetched_at", "extractor_version"]
@@ -272,8 +275,7 @@ class CrawlState:
     def __init__(self, archive: Archive, source: str):
         self.archive = archive
         self.relpath = f"_state/{source}/state.json"
-        raw = archive.read_bytes(self.relpath)
-        stored = json.loads(raw) if raw else {}
+        stored = self._read_stored(archive.read_bytes(self.relpath))
         self.validators: dict[str, dict[str, str]] = stored.get("validators", {})
         self.unchanged_listed: dict[str, str] = stored.get("unchanged_listed", {})
         # robots.txt, sitemap indexes and home pages list further entry points;
@@ -281,6 +283,24 @@ class CrawlState:
         self.children: dict[str, list[str]] = stored.get("children", {})
         self._new_validators: dict[str, dict[str, str]] = {}
         self._new_children: dict[str, list[str]] = {}
+
+    def _read_stored(self, raw: bytes | None) -> dict:
+        """The state a clean run saved. One that cannot be read (written by
+        something else) is ignored with a warning: it only saves requests, and
+        the datasets, not it, say what is archived."""
+        if not raw:
+            return {}
+        try:
+            stored = json.loads(raw)
+            if isinstance(stored, dict):
+                return stored
+            problem = f"a JSON {type(stored).__name__}, not an object"
+        except ValueError as exc:
+            problem = f"not JSON: {exc}"
+        logger.warning("ARCHIVE_URI %s: %s is %s; ignored: this run fetches every feed and "
+                       "sitemap in full, and a clean run writes it anew",
+                       self.archive.uri, self.relpath, problem)
+        return {}
 
     def request_headers(self, url: str) -> dict[str, str]:
         stored = self.validators.get(url, {})

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.ids import article_id
-from pipelines.ledger import Ledger
+from pipelines.ledger import CrawlState, Ledger
 from pipelines.storage import open_archive
 from schemas import ARTICLE_SCHEMA
 from tests.test_schema import content_sha256, row
@@ -90,3 +90,21 @@ def test_a_ledger_loaded_for_an_extractor_holds_the_texts_it_archived(tmp_path):
     assert not reprocessing.holds(A, content_sha256(A, 1), "0.9")
     assert reprocessing.latest(A).version == 2 and reprocessing.latest(B) is None
     assert not Ledger.load(archive, "abc", extractor_version="0.9").holds(A, content_sha256(A, 1), "0.9")
+
+
+@pytest.mark.parametrize("stored, problem", [
+    (b"{not json", "not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+    (b"[1, 2]", "a JSON list, not an object"),
+])
+def test_a_crawl_state_that_cannot_be_read_is_ignored_with_a_warning(tmp_path, caplog, stored, problem):
+    archive = open_archive(str(tmp_path))
+    archive.publish("_state/abc/state.json", stored)
+    state = CrawlState(archive, "abc")
+    # Nothing remembered: every listing is fetched unconditionally.
+    assert (state.request_headers("https://abcnews.example/feed.rss"), state.children_of("https://abcnews.example/")) == ({}, [])
+    assert [r.getMessage() for r in caplog.records] == [
+        f"ARCHIVE_URI {tmp_path}: _state/abc/state.json is {problem}; ignored: this run fetches "
+        "every feed and sitemap in full, and a clean run writes it anew"]
+    state.update_validators("https://abcnews.example/feed.rss", '"v2"', None)
+    state.save()
+    assert CrawlState(archive, "abc").request_headers("https://abcnews.example/feed.rss") == {"If-None-Match": '"v2"'}
