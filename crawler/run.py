@@ -278,9 +278,11 @@ def finish(run: Run, archive: Archive) -> int:
     print(summary.report(), file=sys.stderr)
     run_status = summary.exit_status()
     if run.failure is not None:
+        # Its cause, not what followed from it ("nothing could be fetched").
         print(f"error: run {run.run_id} of {run.source} stopped: {run.failure}", file=sys.stderr)
-        run_status = max(run_status, EXIT_PARTIAL)
-    if run_status == EXIT_NOTHING_FETCHED:
+        run_status = EXIT_ARCHIVE if isinstance(run.failure, ArchiveError) \
+            else max(run_status, EXIT_PARTIAL)
+    elif run_status == EXIT_NOTHING_FETCHED:
         print(f"error: {summary.nothing_fetched_reason()}", file=sys.stderr)
     spooled = summary.count("archive/articles_spooled") + summary.count("archive/rejects_spooled")
     if spooled:

@@ -10,6 +10,7 @@ The WARC work itself is in pipelines/warc.py; these classes only wire it.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timezone
 from importlib.metadata import version
@@ -25,12 +26,15 @@ from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
 from pipelines.storage import ArchiveError, open_archive
 from pipelines.warc import (
     DEFAULT_MAX_FILE_BYTES,
+    DamagedWarc,
     PURPOSE,
     HttpExchange,
     WarcFileWriter,
     WarcResponse,
     WarcSource,
 )
+
+logger = logging.getLogger(__name__)
 
 # request.meta keys: where the response's record is, and when it was received.
 META_POINTER = "warc_record"
@@ -161,11 +165,15 @@ class ReplayIndex:
     def __init__(self, source: WarcSource):
         self.source = source
         self._by_url: dict[str, Any] = {}
-        for response in source.responses():
-            key = canonicalize_url(response.url)
-            known = self._by_url.get(key)
-            if known is None or response.status != 304 or known[1] == 304:
-                self._by_url[key] = (response.pointer, response.status)
+        self.damage: DamagedWarc | None = None  # where a damaged file stopped the index
+        try:
+            for response in source.responses():
+                key = canonicalize_url(response.url)
+                known = self._by_url.get(key)
+                if known is None or response.status != 304 or known[1] == 304:
+                    self._by_url[key] = (response.pointer, response.status)
+        except DamagedWarc as exc:
+            self.damage = exc
 
     def __len__(self) -> int:
         return len(self._by_url)
@@ -189,7 +197,11 @@ class WarcReplayMiddleware:
         location = crawler.settings.get("REPLAY")
         if not location:
             raise NotConfigured("REPLAY is not set")
-        return cls(ReplayIndex(WarcSource(location)), crawler.stats)
+        index = ReplayIndex(WarcSource(location))
+        if index.damage:
+            # An error (the run exits 1); the whole responses before it are replayed.
+            logger.error("%s; the rest of the file is not replayed", index.damage)
+        return cls(index, crawler.stats)
 
     def process_request(self, request: Request) -> Response:
         recorded = self.index.get(request.url)

@@ -25,6 +25,7 @@ import io
 import os
 import posixpath
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import BufferedReader
+from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
@@ -388,25 +390,70 @@ def decode_body(payload: bytes, content_encoding: str | None) -> bytes:
         return payload
 
 
+class DamagedWarc(ArchiveError):
+    """A WARC file ends inside a record, or holds bytes that are no record."""
+
+
+# What reading a record's block raises on bytes cut short or damaged.
+_BLOCK_DAMAGE = (ArchiveLoadFailed, zlib.error, EOFError)
+# What warcio's parser raises on a record's headers cut short or damaged (a
+# response without its WARC-Target-URI, a status line cut off).
+_HEADER_DAMAGE = (*_BLOCK_DAMAGE, ValueError, AttributeError, TypeError, IndexError)
+
+
+def _warc_records(iterator: ArchiveIterator, filename: str) -> Iterator[Any]:
+    """The iterator's records; DamagedWarc where the next one cannot be parsed."""
+    records = iter(iterator)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except _HEADER_DAMAGE as exc:
+            raise DamagedWarc(f"WARC {filename}: no whole WARC record at byte {iterator.offset} "
+                              f"({type(exc).__name__}: {exc})") from exc
+        yield record
+
+
 def iter_responses(stream: IO[bytes], filename: str) -> Iterator[WarcResponse]:
     """Every `response` record of a WARC stream, in file order, each with its
     pointer and the `metadata` record concurrent to it (ours, or a foreign
-    crawler's). Other records are skipped; revisits have no body and are too."""
+    crawler's). Other records are skipped; revisits have no body and are too.
+    Raises DamagedWarc where the file is damaged, after every whole response
+    before it: a record cut short (a truncated download) is not one, where
+    warcio would give its body cut short."""
     iterator = ArchiveIterator(stream, arc2warc=True)
     pending: WarcResponse | None = None
-    for record in iterator:
-        kind = record.rec_type
-        if kind == "response" and record.http_headers is not None:
-            response = _read_response(record, WarcPointer(filename, 0, 0))
-            iterator.read_to_end(record)
-            response.pointer = WarcPointer(filename, iterator.get_record_offset(),
-                                           iterator.get_record_length())
-            if pending is not None:
-                yield pending
-            pending = response
-        elif kind == "metadata" and pending is not None and \
-                record.rec_headers.get_header("WARC-Concurrent-To") == pending.record_id:
-            pending.metadata = parse_warc_fields(record.content_stream().read())
+    try:
+        for record in _warc_records(iterator, filename):
+            kind = record.rec_type
+            response = None
+            try:
+                if kind == "response" and record.http_headers is not None:
+                    response = _read_response(record, WarcPointer(filename, 0, 0))
+                elif kind == "metadata" and pending is not None and \
+                        record.rec_headers.get_header("WARC-Concurrent-To") == pending.record_id:
+                    pending.metadata = parse_warc_fields(record.content_stream().read())
+                iterator.read_to_end(record)
+            except _BLOCK_DAMAGE as exc:
+                raise DamagedWarc(f"WARC {filename}: the record at byte {iterator.offset} is "
+                                  f"damaged ({type(exc).__name__}: {exc})") from exc
+            # A record's Content-Length (mandatory) bounds its block: warcio
+            # reads it through a LimitReader, left with bytes to go at the
+            # file's end. Without one, its headers were cut.
+            if getattr(record.raw_stream, "limit", 1) > 0:
+                raise DamagedWarc(f"WARC {filename}: the {kind + ' ' if kind else ''}record at byte "
+                                  f"{iterator.get_record_offset()} is cut short: the file is truncated")
+            if response is not None:
+                response.pointer = WarcPointer(filename, iterator.get_record_offset(),
+                                               iterator.get_record_length())
+                if pending is not None:
+                    yield pending
+                pending = response
+    except DamagedWarc:
+        if pending is not None:
+            yield pending
+        raise
     if pending is not None:
         yield pending
 

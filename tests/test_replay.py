@@ -64,3 +64,17 @@ def test_replay_of_a_missing_warc_is_bad_input(tmp_path):
                                             REPLAY=str(tmp_path / "missing.warc.gz")))
     assert result.returncode == 2
     assert f"error: REPLAY {tmp_path}/missing.warc.gz: no such WARC file" in result.stderr
+
+
+def test_replay_of_a_truncated_warc_replays_its_whole_responses_and_exits_1(tmp_path):
+    truncated = tmp_path / "cut.warc.gz"
+    truncated.write_bytes(REPLAY_WARC.read_bytes()[:16_000])    # inside the third article
+    archive_uri = str(tmp_path / "archive")
+    result = run_crawl("abc", env=offline_env(clean_env(
+        ARCHIVE_URI=archive_uri, REPLAY=str(truncated), START_URLS="http://abcnewsradioonline.com/")))
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert (f"[crawler.warc] ERROR: WARC {truncated}: the response record at byte 15231 is cut short: "
+            "the file is truncated; the rest of the file is not replayed") in result.stderr
+    titles = sorted(read_dataset(archive_uri, "articles", {}).column("title").to_pylist())
+    assert titles == ["Envoys meet in Sochi as both sides signal a thaw after long freeze",
+                      "Storm knocks out power to 200,000 homes across three states"]

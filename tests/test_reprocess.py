@@ -3,6 +3,8 @@ idempotent; new rows for a new extractor; foreign WARC files read without a cras
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 import pipelines.extract
@@ -10,9 +12,9 @@ import pipelines.reprocess
 from crawler.sources import load_source
 from pipelines.reprocess import NOT_ARTICLE_URL, reprocess
 from pipelines.storage import open_archive
-from pipelines.warc import WarcPointer, read_pointer
+from pipelines.warc import WarcPointer, iter_responses, read_pointer
 from tests.archive_readers import list_files, read_dataset, read_json
-from tests.conftest import clean_env, offline_env, run_crawl, run_reprocess
+from tests.conftest import REPLAY_WARC, clean_env, offline_env, run_crawl, run_reprocess
 from tests.fixture_site import FIXTURE_SITE, FixtureSite
 from tests.test_warc import use_env
 
@@ -124,3 +126,25 @@ def test_foreign_warc_keeps_only_the_sources_domains_by_default(real_warc, tmp_p
     assert "responses=0 " in result.stderr
     narrowed = run_reprocess("abc", "--warc", str(real_warc), "--domain", "live-radsport.ch", env=env)
     assert "responses=2 " in narrowed.stderr   # 06.live-radsport.ch, twice, narrowed.stderr[-2000:]
+
+
+def test_a_truncated_warc_gives_its_whole_articles_and_an_error_naming_the_cut(tmp_path):
+    # A foreign WARC whose download stopped in the middle of the third article:
+    # warcio alone gives that article's body cut short, which would be
+    # archived as a correction of the whole one.
+    data = REPLAY_WARC.read_bytes()
+    [third] = [r for r in iter_responses(io.BytesIO(data), "x")
+               if r.url.endswith("senate-passes-stopgap-budget.html")]
+    truncated = tmp_path / "download.warc.gz"
+    truncated.write_bytes(data[:third.pointer.offset + third.pointer.length // 2])
+    archive_uri = str(tmp_path / "archive")
+    result = run_reprocess("abc", "--warc", str(truncated),
+                           env=offline_env(clean_env(ARCHIVE_URI=archive_uri)))
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert [line for line in result.stderr.splitlines() if line.startswith("error: ")] == [
+        f"error: WARC {truncated}: the response record at byte {third.pointer.offset} is cut short: "
+        "the file is truncated; the rest of the file is skipped"]
+    assert "articles written=2 " in result.stderr and "errors=1 " in result.stderr
+    titles = sorted(read_dataset(archive_uri, "articles", {}).column("title").to_pylist())
+    assert titles == ["Envoys meet in Sochi as both sides signal a thaw after long freeze",
+                      "Storm knocks out power to 200,000 homes across three states"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -20,10 +21,12 @@ from crawler.spiders.news import NewsSpider
 from pipelines.reprocess import Stats
 from pipelines.storage import open_archive
 from pipelines.warc import (
+    DamagedWarc,
     HttpExchange,
     WarcFileWriter,
     WarcPointer,
     WarcSource,
+    iter_responses,
     read_pointer,
 )
 from pipelines.writer import ParquetArchiveWriter
@@ -212,3 +215,24 @@ def test_crawl_keeps_every_response_and_every_row_points_to_its_page(fresh_site,
             assert response.body == served[row["url"]]
         pointed += 1
     assert pointed == 5   # three articles, the 404 and the page too short
+
+
+def test_a_truncated_warc_gives_its_whole_responses_then_says_where_it_is_cut():
+    data = REPLAY_WARC.read_bytes()
+    whole = [(r.url, r.body) for r in iter_responses(io.BytesIO(data), "abc-site.warc.gz")]
+    assert len(whole) == 12
+    cut_inside_a_record = 0
+    for end in range(200, len(data), 397):
+        read = []
+        try:
+            for response in iter_responses(io.BytesIO(data[:end]), "abc-site.warc.gz"):
+                read.append((response.url, response.body))
+        except DamagedWarc as exc:
+            cut_inside_a_record += 1
+            # Where: "the response record at byte 5385 is cut short: the file is
+            # truncated", "no whole WARC record at byte 2758 (AttributeError: ...)".
+            assert re.match(r"WARC abc-site\.warc\.gz: (the (\w+ )?record|no whole WARC record) at byte \d+ ",
+                            str(exc))
+        # Never a body cut short (warcio alone gives one): a prefix of the whole responses.
+        assert read == whole[:len(read)]
+    assert cut_inside_a_record > 20

@@ -49,7 +49,7 @@ from pipelines.ledger import Ledger
 from pipelines.rejections import PageRejected
 from pipelines.storage import Archive, ArchiveError, open_archive
 from pipelines.validate import ValidatePipeline
-from pipelines.warc import RAW_DATASET, WarcResponse, WarcSource, warc_location
+from pipelines.warc import RAW_DATASET, DamagedWarc, WarcResponse, WarcSource, warc_location
 from pipelines.writer import ParquetArchiveWriter, new_run_id
 
 # As `make crawl`'s (crawler/run.py).
@@ -257,12 +257,19 @@ class Reprocessor:
 
 
 def recorded_responses(sources: list[WarcSource], domains: Iterable[str] | None,
-                       since: date | None, until: date | None) -> Iterator[WarcResponse]:
+                       since: date | None, until: date | None,
+                       stats: Stats) -> Iterator[WarcResponse]:
+    """The responses to re-process, file by file. A damaged file gives the
+    whole responses before the damage, and an error; the next file follows."""
     for source in sources:
-        for recorded in source.responses():
-            if in_domains(recorded.url, domains) and \
-                    _within(recorded.fetched_at.date(), since, until):
-                yield recorded
+        try:
+            for recorded in source.responses():
+                if in_domains(recorded.url, domains) and \
+                        _within(recorded.fetched_at.date(), since, until):
+                    yield recorded
+        except DamagedWarc as exc:
+            stats.inc_value("reprocess/errors")
+            print(f"error: {exc}; the rest of the file is skipped", file=sys.stderr)
 
 
 def reprocess(source: Source, archive: Archive, *, warcs: list[str] | None = None,
@@ -282,7 +289,7 @@ def reprocess(source: Source, archive: Archive, *, warcs: list[str] | None = Non
         domains = None
     with RunLock(archive, source.key, run_id):
         worker = Reprocessor(source, archive, run_id)
-        worker.run(recorded_responses(sources, domains, since, until))
+        worker.run(recorded_responses(sources, domains, since, until, worker.stats))
     stats = worker.stats
     manifest = {
         "run_id": run_id, "kind": "reprocess", "source": source.key, "archive_uri": archive.uri,
