@@ -18,6 +18,7 @@ left out; a correction is numbered after the archive's latest version.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -66,11 +67,21 @@ class Spool:
         return target
 
     def put_file(self, relpath: str, local_path: str) -> Path:
-        """Move a finished local file (a WARC) into the spool for `relpath`."""
+        """Move a finished local file (Parquet, WARC) into the spool for
+        `relpath`, whole or not at all: renamed when on the spool's disk, else
+        copied under a dot-name and renamed (a copy cut short by a crash was
+        a damaged file the next run would upload)."""
         target = self.root / relpath
         target.parent.mkdir(parents=True, exist_ok=True)
         (self.root / "ARCHIVE_URI").write_text(self.archive_uri + "\n")
-        shutil.move(local_path, target)
+        try:
+            os.replace(local_path, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            with open(local_path, "rb") as source:
+                write_file_atomically(target, lambda out: shutil.copyfileobj(source, out, 1 << 20))
+            os.unlink(local_path)
         return target
 
     def pending(self, source: str | None = None) -> list[str]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +27,43 @@ from tests.test_schema import row
 def spool_rows(spool: Spool, relpath: str, rows: list[dict]) -> None:
     (spool.root / relpath).parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA), spool.root / relpath)
+
+
+SPOOL_A_FILE = """
+import resource, signal, sys
+from pipelines.spool import Spool
+if len(sys.argv) > 4:   # the disk fills up after this many bytes of a file
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[4]), int(sys.argv[4])))
+Spool(sys.argv[1], "s3://news/v1").put_file(sys.argv[2], sys.argv[3])
+"""
+
+
+def test_a_file_spooled_from_another_disk_is_whole_or_absent(tmp_path):
+    # The writer's finished file lies on another disk than the spool: it is
+    # copied, and the copy can stop midway (here the disk fills up).
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system than the temporary directory")
+    content = b"PAR1" + os.urandom(3_000_000) + b"PAR1"
+    finished = shm / f"finished-{os.getpid()}.parquet"
+    finished.write_bytes(content)
+    spool = Spool(tmp_path / "spool", "s3://news/v1")
+    relpath = "articles/source=abc/date=2019-05-14/run-00001.parquet"
+    try:
+        full = subprocess.run([sys.executable, "-c", SPOOL_A_FILE, str(tmp_path / "spool"), relpath,
+                               str(finished), "1000000"], cwd=REPO, capture_output=True, text=True)
+        assert full.returncode != 0 and "File too large" in full.stderr
+        assert spool.pending() == []                # nothing the next run would upload
+        assert finished.read_bytes() == content     # its rows are where they were
+
+        room = subprocess.run([sys.executable, "-c", SPOOL_A_FILE, str(tmp_path / "spool"), relpath,
+                               str(finished)], cwd=REPO, capture_output=True, text=True)
+        assert room.returncode == 0, room.stderr
+        assert spool.pending() == [relpath] and not finished.exists()
+        assert (spool.root / relpath).read_bytes() == content
+    finally:
+        finished.unlink(missing_ok=True)
 
 
 def test_spool_upload_is_idempotent_and_leaves_other_sources_files(tmp_path):
