@@ -1,5 +1,5 @@
-"""Log lines for dropped items: one short line naming the page and the reason,
-never the whole page."""
+"""Log lines for dropped items and for items a pipeline failed on: one short
+line naming the page (and the reason), never the whole page."""
 
 from __future__ import annotations
 
@@ -12,9 +12,19 @@ from pipelines.dedup import AlreadyArchived
 from pipelines.rejections import PageRejected
 
 
+def item_url(item: Any) -> str:
+    return item.get("url") if isinstance(item, dict) else getattr(item, "url", "?")
+
+
 class NewsLogFormatter(logformatter.LogFormatter):
+    def item_error(self, item: Any, exception: BaseException, response: Any, spider: Any = None):
+        # Scrapy's default prints the item: the fetched page's whole body.
+        # The traceback follows the line, with the error's own message.
+        return {"level": logging.ERROR, "msg": "Error processing %(url)s: %(error)s",
+                "args": {"url": item_url(item), "error": exception}}
+
     def dropped(self, item: Any, exception: BaseException, response: Any, spider: Any = None):
-        url = item.get("url") if isinstance(item, dict) else getattr(item, "url", "?")
+        url = item_url(item)
         if isinstance(exception, AlreadyArchived):
             level, msg = logging.DEBUG, "unchanged, already archived: %(url)s"
         elif isinstance(exception, PageRejected):

@@ -204,6 +204,13 @@ def test_a_full_temporary_disk_fails_the_run_by_name_and_the_next_run_archives_e
             "(SQLITE_FULL); free space there, or set SQLITE_TMPDIR to another directory. This run's new "
             "articles from here on are not archived; their pages are fetched again by the next run"] * 3
         assert "articles written=0 " in full.stderr and "errors=3 " in full.stderr
+        # One line a page, naming it; not the page itself (Scrapy's default logs the item).
+        logged = sorted(line.split("ERROR: ", 1)[1].split(": run database", 1)[0]
+                        for line in full.stderr.splitlines() if "ERROR: Error processing" in line)
+        assert logged == [f"Error processing {site.url(path)}" for path in sorted(
+            ["national-news/storm-knocks-out-power.html", "politics-news/senate-passes-stopgap-budget.html",
+             "world-news/envoys-meet-in-sochi.html"])]
+        assert "<!DOCTYPE" not in full.stderr
 
         again = run_crawl("abc", env=env)
         assert again.returncode == EXIT_OK, again.stderr[-3000:]
