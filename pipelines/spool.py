@@ -35,7 +35,7 @@ from pipelines.dedup import assign_version
 from pipelines.ledger import Ledger
 from pipelines.rejections import rejection_key
 from pipelines.storage import (PARQUET_COMPRESSION, Archive, release_arrow_memory,
-                               write_file_atomically)
+                               write_file_atomically, writing_local_file)
 
 DEFAULT_SPOOL_DIR = "./spool"
 
@@ -62,8 +62,9 @@ class Spool:
     def put(self, relpath: str, data: bytes) -> Path:
         """Keep `data` for `relpath`, atomically (temp file, fsync, rename)."""
         target = self.root / relpath
-        write_file_atomically(target, lambda out: out.write(memoryview(data)))
-        (self.root / "ARCHIVE_URI").write_text(self.archive_uri + "\n")
+        with writing_local_file("spooled file", target, "SPOOL_DIR"):
+            write_file_atomically(target, lambda out: out.write(memoryview(data)))
+            (self.root / "ARCHIVE_URI").write_text(self.archive_uri + "\n")
         return target
 
     def put_file(self, relpath: str, local_path: str) -> Path:
@@ -72,16 +73,17 @@ class Spool:
         copied under a dot-name and renamed (a copy cut short by a crash was
         a damaged file the next run would upload)."""
         target = self.root / relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
-        (self.root / "ARCHIVE_URI").write_text(self.archive_uri + "\n")
-        try:
-            os.replace(local_path, target)
-        except OSError as exc:
-            if exc.errno != errno.EXDEV:
-                raise
-            with open(local_path, "rb") as source:
-                write_file_atomically(target, lambda out: shutil.copyfileobj(source, out, 1 << 20))
-            os.unlink(local_path)
+        with writing_local_file("spooled file", target, "SPOOL_DIR"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (self.root / "ARCHIVE_URI").write_text(self.archive_uri + "\n")
+            try:
+                os.replace(local_path, target)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV:
+                    raise
+                with open(local_path, "rb") as source:
+                    write_file_atomically(target, lambda out: shutil.copyfileobj(source, out, 1 << 20))
+                os.unlink(local_path)
         return target
 
     def pending(self, source: str | None = None) -> list[str]:

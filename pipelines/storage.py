@@ -19,10 +19,12 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
+import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Mapping
+from typing import Any, BinaryIO, Callable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import pyarrow as pa
@@ -65,6 +67,26 @@ def write_file_atomically(path: str | os.PathLike, fill: Callable[[BinaryIO], An
 
 class ArchiveError(RuntimeError):
     """The archive cannot be used; the message names it and says what to do."""
+
+
+class LocalDiskError(OSError):
+    """A file this machine writes on the way to the archive could not be
+    written (a full disk); the message names it and what to do."""
+
+
+@contextmanager
+def writing_local_file(what: str, path: str | os.PathLike | None, setting: str) -> Iterator[None]:
+    """An OSError raised inside becomes a LocalDiskError naming `what`, the
+    file, its directory and the `setting` that moves it: a full disk said
+    only "No space left on device"."""
+    try:
+        yield
+    except LocalDiskError:
+        raise
+    except OSError as exc:
+        directory = os.path.dirname(os.fspath(path)) if path else tempfile.gettempdir()
+        raise LocalDiskError(f"{what} {path or ''}: {exc.strerror or exc}; free space in "
+                             f"{directory}, or set {setting} to another directory") from exc
 
 
 # boto3 uploads a large file in 8 MB parts held in memory, ten at once by

@@ -41,7 +41,7 @@ from warcio.warcwriter import WARCWriter
 from zlib_ng import zlib_ng
 
 from pipelines.spool import Spool
-from pipelines.storage import Archive, ArchiveError, open_archive
+from pipelines.storage import Archive, ArchiveError, open_archive, writing_local_file
 
 WARC_VERSION = "1.1"
 # Common Crawl's size: few, large files; an hourly run of one source writes
@@ -162,11 +162,18 @@ class GzipMembers:
 class _OpenFile:
     def __init__(self, relpath: str, spool_dir: str | None):
         self.relpath = relpath
-        fd, self.spool_path = tempfile.mkstemp(suffix=".warc.gz", prefix=".news-archive-",
-                                               dir=spool_dir)
+        self.spool_path: str | None = None
+        with self.writing():
+            fd, self.spool_path = tempfile.mkstemp(suffix=".warc.gz", prefix=".news-archive-",
+                                                   dir=spool_dir)
         self.handle = os.fdopen(fd, "wb", buffering=1 << 20)
         self.writer = WARCWriter(GzipMembers(self.handle), gzip=False, warc_version=WARC_VERSION)
         self.warcinfo_id: str | None = None
+
+    def writing(self):
+        """Where a write of this file fails (a full disk), the error names it."""
+        return writing_local_file(f"WARC file for {self.relpath}, being written at",
+                                  self.spool_path, "WARC_SPOOL_DIR")
 
     def discard(self) -> None:
         self.handle.close()
@@ -203,13 +210,14 @@ class WarcFileWriter:
         response = response_record(current.writer, exchange, current.warcinfo_id)
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         offset = current.handle.tell()
-        current.writer.write_record(response)
-        length = current.handle.tell() - offset
-        current.writer.write_record(request_record(current.writer, exchange, response_id,
-                                                   current.warcinfo_id))
-        if metadata:
-            current.writer.write_record(metadata_record(current.writer, exchange, metadata,
-                                                        response_id, current.warcinfo_id))
+        with current.writing():
+            current.writer.write_record(response)
+            length = current.handle.tell() - offset
+            current.writer.write_record(request_record(current.writer, exchange, response_id,
+                                                       current.warcinfo_id))
+            if metadata:
+                current.writer.write_record(metadata_record(current.writer, exchange, metadata,
+                                                            response_id, current.warcinfo_id))
         self.records_written += 1
         pointer = WarcPointer(current.relpath, offset, length)
         if current.handle.tell() >= self.max_file_bytes:
@@ -227,7 +235,8 @@ class WarcFileWriter:
             info = current.writer.create_warcinfo_record(posixpath.basename(relpath),
                                                          self.warcinfo)
             current.warcinfo_id = info.rec_headers.get_header("WARC-Record-ID")
-            current.writer.write_record(info)
+            with current.writing():
+                current.writer.write_record(info)
         return current
 
     def publish(self, relpaths: Iterable[str] | None = None) -> None:
@@ -239,7 +248,8 @@ class WarcFileWriter:
                 self._publish(current)
 
     def _publish(self, current: _OpenFile) -> None:
-        current.handle.close()
+        with current.writing():
+            current.handle.close()
         try:
             self.archive.publish_file(current.relpath, current.spool_path)
             os.unlink(current.spool_path)

@@ -29,7 +29,7 @@ from pipelines.dedup import load_rejection_ledger
 from pipelines.rejections import PageRejected, rejection_key, rejection_row
 from pipelines.spool import DEFAULT_SPOOL_DIR, Spool
 from pipelines.storage import (PARQUET_COMPRESSION, Archive, ArchiveError, open_archive,
-                               release_arrow_memory)
+                               release_arrow_memory, writing_local_file)
 from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA
 
 # About 64 MB of article text per file at ~6 KB per article; files that size
@@ -158,13 +158,14 @@ class ParquetDatasetWriter:
     def _write_rows(self, part: _PartitionFile, rows: list[dict[str, Any]]) -> None:
         cpu = time.thread_time()
         table = pa.Table.from_pylist(rows, schema=self.schema)
-        if part.writer is None:
-            fd, part.temp_path = tempfile.mkstemp(suffix=".parquet", prefix=".news-archive-",
-                                                  dir=self.temp_dir)
-            os.close(fd)
-            part.writer = pq.ParquetWriter(part.temp_path, self.schema, compression=PARQUET_COMPRESSION,
-                                           write_statistics=True)
-        part.writer.write_table(table, row_group_size=max(len(rows), 1))
+        with self._writing(part):
+            if part.writer is None:
+                fd, part.temp_path = tempfile.mkstemp(suffix=".parquet", prefix=".news-archive-",
+                                                      dir=self.temp_dir)
+                os.close(fd)
+                part.writer = pq.ParquetWriter(part.temp_path, self.schema,
+                                               compression=PARQUET_COMPRESSION, write_statistics=True)
+            part.writer.write_table(table, row_group_size=max(len(rows), 1))
         del table
         release_arrow_memory()
         self.cpu_seconds += time.thread_time() - cpu
@@ -187,10 +188,17 @@ class ParquetDatasetWriter:
         finally:
             self.cpu_seconds += time.thread_time() - cpu
 
+    @staticmethod
+    def _writing(part: _PartitionFile):
+        """Where a write of the partition's file fails (a full disk), the error names it."""
+        return writing_local_file(f"Parquet file for {part.relpath}, being written at",
+                                  part.temp_path, "TMPDIR")
+
     def _publish_ready(self) -> None:
         for _, part in sorted(self._open.items()):
             if part.writer is not None:
-                part.writer.close()
+                with self._writing(part):
+                    part.writer.close()
                 self._ready.append((part.relpath, part.temp_path, part.rows, part.warc_files))
         self._open.clear()
         self._buffered = self._pending = 0

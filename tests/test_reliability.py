@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -219,3 +220,40 @@ def test_a_full_temporary_disk_fails_the_run_by_name_and_the_next_run_archives_e
         "Envoys meet in Sochi as both sides signal a thaw after long freeze",
         "Senate passes stopgap budget hours before deadline",
         "Storm knocks out power to 200,000 homes across three states"]
+
+
+CRAWL_ON_A_FULL_DISK = """
+import resource, runpy, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)      # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (int(sys.argv[1]), int(sys.argv[1])))
+sys.argv = ["crawler", "abc", *sys.argv[2:]]
+runpy.run_module("crawler", run_name="__main__")
+"""
+
+
+def test_a_full_disk_under_the_raw_pages_names_the_file_and_loses_nothing(tmp_path):
+    # The WARC file being written outgrows the room left on its disk (15 KB);
+    # the Parquet files pointing into it are not published without it.
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    archive_uri = str(tmp_path / "archive")
+    env = clean_env(ARCHIVE_URI=archive_uri, TMPDIR=str(temp), SQLITE_TMPDIR=str(tmp_path))
+    with FixtureSite(FIXTURE_SITE) as site:
+        env["START_URLS"] = site.url("/")
+        full = subprocess.run([sys.executable, "-c", CRAWL_ON_A_FULL_DISK, "15000", *FAST_CRAWL],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        assert full.returncode == EXIT_PARTIAL, full.stderr[-3000:]
+        [failure] = [line for line in full.stderr.splitlines()
+                     if line.startswith("pipelines.storage.LocalDiskError: ")]
+        assert re.fullmatch(
+            r"pipelines\.storage\.LocalDiskError: WARC file for raw/source=abc/date=\S+\.warc\.gz, "
+            rf"being written at {re.escape(str(temp))}/\.news-archive-\w+\.warc\.gz: File too large; "
+            rf"free space in {re.escape(str(temp))}, or set WARC_SPOOL_DIR to another directory", failure)
+        assert "articles written=0 " in full.stderr
+        assert not list_files(archive_uri, "articles", env)
+
+        again = run_crawl("abc", env=env)
+        assert again.returncode == EXIT_OK, again.stderr[-3000:]
+    articles = read_dataset(archive_uri, "articles", env)
+    assert articles.num_rows == 3
+    assert set(articles.column("warc_filename").to_pylist()) <= set(list_files(archive_uri, "raw", env))
