@@ -75,13 +75,25 @@ class RunSummary:
     def new_articles_written(self) -> int:
         return self.count("archive/articles_written") - self.versions_written
 
+    @property
+    def stopped_early(self) -> str | None:
+        """Why the crawl stopped before it had fetched all it found (Scrapy's
+        finish_reason: "shutdown" on SIGTERM or Ctrl-C, "closespider_timeout"),
+        or None when it finished."""
+        reason = self.stats.get("finish_reason")
+        return None if reason in (None, "finished") else str(reason)
+
     def exit_status(self) -> int:
         # Healthy quiet runs (304s, only known articles listed) are successes; a run
         # whose entry points all failed or list nothing at all needs a person.
         if self.count("downloader/response_count") == 0 or (
                 self.listed == 0 and self.count("discovery/not_modified") == 0):
             return EXIT_NOTHING_FETCHED
-        if self.count("log_count/ERROR") or self.count("discovery/entry_points_failed"):
+        # A run stopped early is not clean: its listings' validators are not
+        # saved, or the next run would get a 304 for them and never fetch the
+        # articles this one left.
+        if self.count("log_count/ERROR") or self.count("discovery/entry_points_failed") \
+                or self.stopped_early:
             return EXIT_PARTIAL
         return EXIT_OK
 
@@ -284,6 +296,10 @@ def finish(run: Run, archive: Archive) -> int:
             else max(run_status, EXIT_PARTIAL)
     elif run_status == EXIT_NOTHING_FETCHED:
         print(f"error: {summary.nothing_fetched_reason()}", file=sys.stderr)
+    elif summary.stopped_early:
+        print(f"error: run {run.run_id} of {run.source} stopped before it finished "
+              f"({summary.stopped_early}); what it found and did not fetch, the next run fetches",
+              file=sys.stderr)
     spooled = summary.count("archive/articles_spooled") + summary.count("archive/rejects_spooled")
     if spooled:
         run_status = EXIT_ARCHIVE

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from schemas import ARTICLE_SCHEMA
 from tests.archive_readers import list_files, read_dataset, read_json
 from tests.conftest import FAST_CRAWL, REPO, clean_env, run_crawl
 from tests.fixture_site import FIXTURE_SITE, FixtureSite
+from tests.generated_site import generate_site
 from tests.s3_server import S3TestServer
 from tests.test_schema import row
 
@@ -257,3 +259,33 @@ def test_a_full_disk_under_the_raw_pages_names_the_file_and_loses_nothing(tmp_pa
     articles = read_dataset(archive_uri, "articles", env)
     assert articles.num_rows == 3
     assert set(articles.column("warc_filename").to_pylist()) <= set(list_files(archive_uri, "raw", env))
+
+
+def test_a_run_stopped_by_sigterm_exits_1_and_the_next_run_fetches_what_it_left(tmp_path):
+    # cron's timeout, or an operator, stops a run (Scrapy closes it gracefully).
+    # It used to exit 0 and save the sitemap's validators: the next run got a
+    # 304 and never fetched the articles the first had left.
+    generate_site(tmp_path / "site", 60)
+    archive_uri = str(tmp_path / "archive")
+    with FixtureSite(tmp_path / "site", delay=0.2) as site:
+        env = clean_env(ARCHIVE_URI=archive_uri, START_URLS=site.url("sitemap-news.xml"))
+        run = subprocess.Popen([sys.executable, "-m", "crawler", "abc", *FAST_CRAWL], cwd=REPO,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while sum(path.endswith(".html") for path in site.requests) < 10:
+            assert time.monotonic() < deadline and run.poll() is None
+            time.sleep(0.05)
+        run.send_signal(signal.SIGTERM)
+        _, stopped = run.communicate(timeout=120)
+        assert run.returncode == EXIT_PARTIAL, stopped[-3000:]
+        [line] = [line for line in stopped.splitlines() if line.startswith("error: ")]
+        assert line.endswith("stopped before it finished (shutdown); what it found and did not "
+                             "fetch, the next run fetches")
+        first = read_dataset(archive_uri, "articles", env).num_rows
+        assert 10 <= first < 60
+
+        again = run_crawl("abc", env=env, timeout=300)
+        assert again.returncode == EXIT_OK, again.stderr[-3000:]
+        assert f"known skipped={first} " in again.stderr
+    articles = read_dataset(archive_uri, "articles", env)
+    assert articles.num_rows == len(set(articles.column("article_id").to_pylist())) == 60
