@@ -45,6 +45,7 @@ class FixtureSite:
         self.responses: list[tuple[str, int]] = []
         self.request_times: list[float] = []   # time.monotonic() of each request, for rates
         self.referers: dict[str, str | None] = {}   # path -> Referer of its last request
+        self.unavailable: set[str] = set()   # paths answered 503 (a server's bad minute)
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,6 +63,10 @@ class FixtureSite:
                 file = (site.root / path.lstrip("/")).resolve()
                 if path.endswith("/"):
                     file = file / "index.html"
+                if path in site.unavailable:
+                    site.responses.append((path, 503))
+                    self.send_error(503, "Service Unavailable")
+                    return
                 if not file.is_file() or site.root.resolve() not in file.parents:
                     site.responses.append((path, 404))
                     self.send_error(404, "Not Found")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 from crawler.lock import LockHeld, LockInfo, RunLock
-from crawler.run import EXIT_LOCKED, EXIT_NOTHING_FETCHED, EXIT_OK
+from crawler.run import EXIT_LOCKED, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_PARTIAL
 from pipelines.storage import open_archive
 from tests.archive_readers import (
     duckdb_connection,
@@ -185,6 +185,24 @@ def test_stale_lock_of_a_killed_run_is_recovered(tmp_path, archive, site, monkey
     assert "warning: recovered the stale lock of run 20260101T000000Z-deadbeef" in result.stderr
     [manifest] = manifests(archive_uri, env)
     assert manifest["lock_recovered_from"] == "20260101T000000Z-deadbeef"
+
+
+def test_an_article_the_server_could_not_serve_is_fetched_by_the_next_run(tmp_path, archive):
+    # A 503 is not a verdict on the page: the run is partial and keeps no
+    # validators, so the next run reads the listings in full and fetches it.
+    archive_uri, env = archive
+    storm = "/national-news/storm-knocks-out-power.html"
+    with FixtureSite(copy_fixture_site(tmp_path / "site")) as site:
+        site.unavailable.add(storm)
+        first = crawl_root(site, archive_uri, env)
+        assert first.returncode == EXIT_PARTIAL, first.stderr[-3000:]
+        assert "articles written=2 " in first.stderr and "http_503=1" in first.stderr
+        site.unavailable.clear()
+        site.responses.clear()
+        second = crawl_root(site, archive_uri, env)
+        assert second.returncode == EXIT_OK, second.stderr[-3000:]
+        assert [path for path, _ in site.responses if path.endswith(".html")] == [storm]
+    assert read_dataset(archive_uri, "articles", env).num_rows == 3
 
 
 def holders_of_raced_locks(archive, rounds: int, stale: bool) -> list[int]:
