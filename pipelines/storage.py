@@ -229,13 +229,34 @@ class Archive:
             return dataset.to_table(columns=columns)
         except FileNotFoundError:
             return None   # S3: a prefix left with no objects (all deleted)
-        except pa.ArrowInvalid as exc:
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
             # The pipeline publishes whole files only: this one was put there by
             # something else. Skipping it would archive its articles again.
-            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: {exc} Move that "
-                               "file out of the archive, then run again") from exc
+            culprit = self._unreadable_file(relpath, columns, schema)
+            raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: "
+                               f"{culprit + ': ' if culprit else ''}{str(exc).rstrip('.')}. Move "
+                               "that file out of the archive, then run again") from exc
         except OSError as exc:
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: {exc}") from exc
+
+
+    def _unreadable_file(self, relpath: str, columns: list[str],
+                         schema: pa.Schema | None) -> str | None:
+        """The first file under `relpath` whose `columns` cannot be read as
+        `schema` says (a column of another type), for the error; None when the
+        error already names its file (a file that is not Parquet at all)."""
+        try:
+            dataset = pads.dataset(self.path(relpath), filesystem=self.filesystem,
+                                   format="parquet", schema=schema,
+                                   partitioning=None if schema else "hive")
+            for fragment in dataset.get_fragments():
+                try:
+                    fragment.to_table(columns=columns, schema=dataset.schema)
+                except (pa.ArrowTypeError, pa.ArrowNotImplementedError):
+                    return fragment.path
+        except (pa.ArrowInvalid, OSError):
+            pass
+        return None
 
 
 def _s3_error_code(exc: Exception) -> str:

@@ -7,12 +7,13 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from pipelines.storage import ArchiveError, open_archive
 from pipelines.writer import ParquetDatasetWriter
-from schemas import REJECTION_SCHEMA, SCHEMA_VERSION
+from schemas import ARTICLE_SCHEMA, REJECTION_SCHEMA, SCHEMA_VERSION
 from tests.conftest import REPO
 
 
@@ -156,3 +157,16 @@ def test_the_commands_allocate_arrow_memory_with_the_c_library(entry):
                              check=True, cwd=REPO, env=env | extra).stdout.strip()
               for extra in ({}, {"ARROW_DEFAULT_MEMORY_POOL": "mimalloc"})]
     assert chosen == ["system", "mimalloc"]
+
+
+def test_a_file_another_tool_wrote_with_other_column_types_is_named(tmp_path):
+    archive = open_archive(str(tmp_path))
+    foreign = tmp_path / "articles" / "source=abc" / "date=2019-05-14" / "export.parquet"
+    foreign.parent.mkdir(parents=True)
+    pq.write_table(pa.table({"article_id": [[1], [2]], "url": ["u1", "u2"]}), foreign)
+    with pytest.raises(ArchiveError) as failed:
+        archive.read_columns("articles/source=abc", ["article_id", "url"], ARTICLE_SCHEMA)
+    assert str(failed.value) == (
+        f"ARCHIVE_URI {tmp_path}: cannot read articles/source=abc: {foreign}: Unsupported cast "
+        "from list<element: int64> to utf8 using function cast_string. Move that file out of the "
+        "archive, then run again")
