@@ -1,7 +1,8 @@
 """One run per source at a time, for local and S3 archives alike.
 
 The lock is an object in the archive, ``_locks/<source>.lock``, created only
-if absent (O_EXCL locally, ``If-None-Match: *`` on S3), so two machines
+if absent and complete with its content (a finished file hard-linked into
+place locally, ``If-None-Match: *`` on S3), so two machines
 sharing a bucket exclude each other as two cron jobs on one machine do. It
 holds who took it and when, and a heartbeat the holder refreshes while it
 runs. A lock is stale, and is taken over, when its heartbeat is older than
@@ -18,7 +19,6 @@ like a lock, and the next claim (numbered on) supersedes it.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import socket
@@ -129,17 +129,17 @@ class RunLock:
         claims made (ours last; the caller deletes them), or LockHeld when a
         live run claimed it first."""
         name = f"{self.relpath}.takeover-{hashlib.sha256(stale).hexdigest()[:16]}"
-        for number in itertools.count():
-            claim = f"{name}-{number}"
-            if self.archive.create_exclusive(claim, self._info.to_json()):
-                return [f"{name}-{n}" for n in range(number + 1)]
-            held = self.archive.read_bytes(claim)
+        claims: list[str] = []
+        while True:
+            claims.append(f"{name}-{len(claims)}")
+            if self.archive.create_exclusive(claims[-1], self._info.to_json()):
+                return claims
+            held = self.archive.read_bytes(claims[-1])
             claimant = LockInfo.from_json(held) if held is not None else None
             if held is None or not is_stale(claimant, now, self.stale_after):
                 # Claimed by a live run, or taken over and cleared already.
                 raise LockHeld(f"source {self.source!r}: another run is taking over the stale "
                                f"lock {self.archive.uri}/{self.relpath}")
-        raise AssertionError("unreachable")
 
     def _start_heartbeat(self) -> None:
         self._thread = threading.Thread(target=self._beat, name="run-lock-heartbeat", daemon=True)
