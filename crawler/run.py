@@ -179,6 +179,10 @@ def upload_spool(archive: Archive, source: str, spool_dir: str | None) -> Upload
         print(f"error: {len(spool.pending(source))} files of earlier runs of {source} are still "
               f"spooled at {spool.root} and cannot be uploaded: {exc}", file=sys.stderr)
         return None
+    for relpath, moved_to, reason in uploaded.damaged:
+        print(f"error: a file spooled by an earlier run cannot be read ({reason}); it is moved to "
+              f"{moved_to} and not uploaded as {relpath}: the pages it held are fetched again "
+              f"when listed", file=sys.stderr)
     left_out = (f"; {uploaded.rows_left_out} rows left out, the archive holds them already"
                 if uploaded.rows_left_out else "")
     print(f"uploaded {uploaded.files} files spooled by earlier runs from {spool.root}{left_out}",
@@ -207,7 +211,11 @@ def take_run_lock(archive: Archive, source: str, run_id: str,
     elif lock.replaced_unreadable:
         print(f"warning: replaced the lock {archive.uri}/{lock.relpath}, which held no run "
               f"this version can read", file=sys.stderr)
-    uploaded = upload_spool(archive, source, spool_dir)
+    try:
+        uploaded = upload_spool(archive, source, spool_dir)
+    except BaseException:
+        lock.release()
+        raise
     if uploaded is None:
         lock.release()
         return None, EXIT_ARCHIVE, Uploaded()
@@ -224,11 +232,13 @@ def upload_spools(source_keys: list[str], archive: Archive, spool_dir: str | Non
         if not spool.pending(key):
             print(f"{key}: nothing spooled", file=sys.stderr)
             continue
-        lock, lock_status, _ = take_run_lock(archive, key, new_run_id(), spool_dir)
+        lock, lock_status, uploaded = take_run_lock(archive, key, new_run_id(), spool_dir)
         if lock is None:
             status = max(status, lock_status)
             continue
         lock.release()
+        if uploaded.damaged:
+            status = max(status, EXIT_PARTIAL)
     return status
 
 
@@ -289,6 +299,8 @@ def finish(run: Run, archive: Archive) -> int:
                          spider.entry_points_report)
     print(summary.report(), file=sys.stderr)
     run_status = summary.exit_status()
+    if run.spool_uploaded.damaged:
+        run_status = max(run_status, EXIT_PARTIAL)     # said when they were set aside
     if run.failure is not None:
         # Its cause, not what followed from it ("nothing could be fetched").
         print(f"error: run {run.run_id} of {run.source} stopped: {run.failure}", file=sys.stderr)

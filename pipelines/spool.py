@@ -24,7 +24,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -50,6 +50,14 @@ def of_source(relpath: str, source: str) -> bool:
 class Uploaded:
     files: int = 0              # files published
     rows_left_out: int = 0      # rows the archive already held, or claimed by another worker
+    # Spooled files that could not be read, moved aside (DAMAGED_DIR) instead of
+    # stopping every run: (where it was meant to go, where it is now, why).
+    damaged: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+# Under the spool's root: files set aside, never uploaded (a dot-name, as
+# every file pending() leaves out).
+DAMAGED_DIR = ".damaged"
 
 
 class Spool:
@@ -93,7 +101,8 @@ class Spool:
         if not self.root.is_dir():
             return []
         files = [p.relative_to(self.root).as_posix() for p in self.root.rglob("*")
-                 if p.is_file() and not p.name.startswith(".") and p.name != "ARCHIVE_URI"]
+                 if p.is_file() and p.name != "ARCHIVE_URI"
+                 and not any(part.startswith(".") for part in p.relative_to(self.root).parts)]
         if source is not None:
             files = [rel for rel in files if of_source(rel, source)]
         return sorted(files, key=lambda rel: (not rel.startswith("raw/"), rel.startswith("_runs/"), rel))
@@ -123,7 +132,11 @@ class Spool:
                     continue
                 dataset = relpath.split("/", 1)[0]
                 if dataset in _DECIDED_BY:
-                    table = pq.ParquetFile(path).read()
+                    try:
+                        table = pq.ParquetFile(path).read()
+                    except (pa.ArrowInvalid, OSError) as exc:
+                        uploaded.damaged.append((relpath, str(self._set_aside(relpath)), str(exc)))
+                        continue
                     judged = [c for c in _DECIDED_BY[dataset] if c in table.schema.names]
                     rows = table.select(judged).to_pylist()
                     kept = _not_archived(dataset, rows, ledger, known_rejections)
@@ -140,6 +153,13 @@ class Spool:
                     uploaded.files += 1
                 path.unlink()
         return uploaded
+
+    def _set_aside(self, relpath: str) -> Path:
+        """Move a spooled file that cannot be read out of the way of uploads."""
+        target = self.root / DAMAGED_DIR / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.root / relpath, target)
+        return target
 
 
 # The datasets whose rows are uploaded against the ledger (any other file, raw

@@ -83,6 +83,28 @@ def test_spool_upload_is_idempotent_and_leaves_other_sources_files(tmp_path):
     assert spool.upload(archive, "abc", Ledger(), set()) == Uploaded()
 
 
+def test_a_spooled_file_that_cannot_be_read_is_set_aside_and_the_rest_uploaded(tmp_path, capsys):
+    # Written by a version before spooled copies were atomic, or damaged on
+    # disk: it stopped every later run of the source with a traceback.
+    archive = open_archive(str(tmp_path / "archive"), environ={})
+    spool = Spool(tmp_path / "spool", archive.uri)
+    damaged = "articles/source=abc/date=2019-05-14/r-00001.parquet"
+    spool.put(damaged, b"PAR1 and no more")
+    spool_rows(spool, "articles/source=abc/date=2019-05-15/r-00002.parquet", [row("b" * 32, 1)])
+    uploaded = upload_spool(archive, "abc", str(tmp_path / "spool"))
+    set_aside = spool.root / ".damaged" / damaged
+    assert uploaded == Uploaded(files=1, damaged=[(damaged, str(set_aside), (
+        "Parquet magic bytes not found in footer. Either the file is corrupted or this is not a "
+        "parquet file."))])
+    assert set_aside.read_bytes() == b"PAR1 and no more"
+    assert spool.pending() == []                         # the next run is not stopped by it
+    assert read_dataset(archive.uri, "articles", {}).column("article_id").to_pylist() == ["b" * 32]
+    [error] = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert error.startswith("error: a file spooled by an earlier run cannot be read (Parquet magic")
+    assert error.endswith(f"it is moved to {set_aside} and not uploaded as {damaged}: the pages it "
+                          "held are fetched again when listed")
+
+
 def test_a_spool_is_uploaded_without_what_another_machine_archived_since(tmp_path, capsys):
     """State lives in the archive, so while this machine's files waited in its
     spool another machine ran the source and archived some of the same pages."""
