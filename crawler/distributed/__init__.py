@@ -568,6 +568,10 @@ class DistributedWriter(ParquetArchiveWriter):
             logger.warning("files spooled on this machine by an earlier run stay at %s: %s",
                            spool.root, exc)
             return
+        for relpath, moved_to, reason in uploaded.damaged:
+            # An error: counted in the stats the coordinator merges, it makes the run partial.
+            logger.error("a file spooled by an earlier run cannot be read (%s); it is moved to %s "
+                         "and not uploaded as %s", reason, moved_to, relpath)
         if uploaded.files:
             self.stats.set_value("archive/spooled_files_uploaded", uploaded.files)
             logger.info("published %d files an earlier run spooled at %s (%d rows left out: "
