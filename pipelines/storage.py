@@ -223,10 +223,7 @@ class Archive:
         if not self.exists(relpath):
             return None
         try:
-            dataset = pads.dataset(self.path(relpath), filesystem=self.filesystem,
-                                   format="parquet", schema=schema,
-                                   partitioning=None if schema else "hive")
-            return dataset.to_table(columns=columns)
+            return self._dataset(relpath, schema).to_table(columns=columns)
         except FileNotFoundError:
             return None   # S3: a prefix left with no objects (all deleted)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
@@ -239,6 +236,10 @@ class Archive:
         except OSError as exc:
             raise ArchiveError(f"ARCHIVE_URI {self.uri}: cannot read {relpath}: {exc}") from exc
 
+    def _dataset(self, relpath: str, schema: pa.Schema | None) -> pads.Dataset:
+        """The Parquet dataset under `relpath`, read as `schema` says if given."""
+        return pads.dataset(self.path(relpath), filesystem=self.filesystem, format="parquet",
+                            schema=schema, partitioning=None if schema else "hive")
 
     def _unreadable_file(self, relpath: str, columns: list[str],
                          schema: pa.Schema | None) -> str | None:
@@ -246,9 +247,7 @@ class Archive:
         `schema` says (a column of another type), for the error; None when the
         error already names its file (a file that is not Parquet at all)."""
         try:
-            dataset = pads.dataset(self.path(relpath), filesystem=self.filesystem,
-                                   format="parquet", schema=schema,
-                                   partitioning=None if schema else "hive")
+            dataset = self._dataset(relpath, schema)
             for fragment in dataset.get_fragments():
                 try:
                     fragment.to_table(columns=columns, schema=dataset.schema)
